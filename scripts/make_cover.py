@@ -25,7 +25,7 @@ def main(out: str = "book/images/cover.png") -> None:
     for d in (2, 8, 32):  # the same names and configuration as chapter 1, so its cache is reused
         torch.manual_seed(d)
         model = Autoencoder(d).to(device)
-        load_or_train(f"ch1-ae-bce-{d}", model, lambda m: fit(
+        load_or_train(f"ch1-ae-bce-{d}", model, lambda m, d=d: fit(
             m, lambda m, x: F.binary_cross_entropy(m(x), x), data.x_train, epochs=epochs,
             batch_size=profile.batch_size, lr=2e-3, desc=f"latent_dim={d}"), config=config)
         with torch.no_grad():

@@ -3,9 +3,9 @@
 import inspect
 import json
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +54,8 @@ def test_every_notebook_installs_the_package_from_the_configured_repository_on_c
 
 def test_readme_badges_and_package_urls_follow_the_configured_repository():
     readme = (ROOT / "README.md").read_text()
-    for url in re.findall(r"https://(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github)/([\w.-]+/[\w.-]+)/", readme):
+    launch = r"https://(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github)/([\w.-]+/[\w.-]+)/"
+    for url in re.findall(launch, readme):
         assert url == OWNER_REPO, f"README links to {url}, _config.yml says {OWNER_REPO}"
     assert f"mybinder.org/v2/gh/{OWNER_REPO}/" in readme and f"colab.research.google.com/github/{OWNER_REPO}/" in readme
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

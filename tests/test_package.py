@@ -1,6 +1,5 @@
 """Unit tests of the helper package, one section per module."""
 
-import gzip
 import shutil
 import warnings
 from pathlib import Path
@@ -14,9 +13,23 @@ from torch import nn
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from aecourse import (PCA, as_float, batches, fit, get_device, get_profile, load_or_train, mse,  # noqa: E402
-                      plot_history, plot_latent, predict, psnr, show_images, slider)
-from aecourse import checks  # noqa: E402
+from aecourse import (  # noqa: E402
+    PCA,
+    as_float,
+    batches,
+    checks,  # noqa: E402
+    fit,
+    get_device,
+    get_profile,
+    load_or_train,
+    mse,
+    plot_history,
+    plot_latent,
+    predict,
+    psnr,
+    show_images,
+    slider,
+)
 from aecourse.checkpoints import checkpoint_dir  # noqa: E402
 from aecourse.data import OfflineDataWarning, find_test_files, load_mnist  # noqa: E402
 from aecourse.models import Autoencoder  # noqa: E402

@@ -42,7 +42,8 @@ def check_bce(bce) -> bool:
     got = torch.as_tensor(got, dtype=torch.float32)
     want = F.binary_cross_entropy(x_hat, x)
     if got.numel() != 1:
-        return verdict(False, "", f"bce should return one number (the mean over pixels and images); got shape {tuple(got.shape)}.")
+        return verdict(False, "", "bce should return one number (the mean over pixels and images); "
+                                  f"got shape {tuple(got.shape)}.")
     if torch.isclose(got, want * 784, rtol=1e-3):
         return verdict(False, "", "you summed over the 784 pixels; average over pixels too, as PyTorch's mean does.")
     if not torch.isclose(got, want, rtol=1e-4):

@@ -104,7 +104,8 @@ def find_test_files(root: Path) -> tuple[Path, Path] | None:
             continue
         bad = [p.name for p in paths if not check_integrity(str(p), md5[p.name])]
         if bad:
-            warnings.warn(f"{folder}: {', '.join(bad)} fails its MD5 checksum (corrupt or partial); ignoring it.", stacklevel=2)
+            warnings.warn(f"{folder}: {', '.join(bad)} fails its MD5 checksum (corrupt or partial); ignoring it.",
+                          stacklevel=2)
             continue
         return paths[0], paths[1]
     return None
