@@ -26,7 +26,7 @@ from torchvision import datasets
 from torchvision.datasets.vision import VisionDataset
 from torchvision.transforms import ToTensor
 
-from aecourse import fit, get_device, load_mnist
+from aecourse import as_float, fit, get_device, load_mnist
 from aecourse.data import data_dir
 from aecourse.models import Autoencoder
 from aecourse.train import adam
@@ -98,7 +98,7 @@ def main():
 
         model = Autoencoder(32).to(device)
         opt = adam(model, 2e-3)
-        fixed = data.x_train[:bs].float().div(255).unsqueeze(1)
+        fixed = as_float(data.x_train[:bs])
 
         def compute_epoch():
             for _ in range(0, n, bs):

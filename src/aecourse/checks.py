@@ -24,9 +24,8 @@ def check_n_params(n_params) -> bool:
         if got is None:
             return verdict(False, "", "n_params returned None: write the formula and return it.")
         if got != truth:
-            hint = " Each Linear(m, n) has m*n weights and n biases."
             return verdict(False, "", f"for latent_dim={d} you count {got:,} but the model has {truth:,} "
-                                      f"(off by {got - truth:+,}).{hint}")
+                                      f"(off by {got - truth:+,}). Each Linear(m, n) has m*n weights and n biases.")
     return verdict(True, f"for example latent_dim=32 gives {n_params(32):,} parameters. Each extra code unit "
                          "adds only 129 of them (64 weights in, 64 weights out, one bias).", "")
 
