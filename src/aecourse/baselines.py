@@ -1,6 +1,7 @@
 """Classical baselines the autoencoders are measured against."""
 
 import torch
+import torch.nn.functional as F
 
 from .data import as_float
 
@@ -34,3 +35,18 @@ class PCA:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
+
+
+def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
+    """Replace each pixel by the median of its `size` x `size` neighbourhood (edges reflected).
+
+    The classical denoiser: no training, good against isolated outliers (salt and pepper),
+    weaker against dense Gaussian noise. Works on a whole batch at once.
+    """
+    if size < 1 or size % 2 == 0:
+        raise ValueError(f"the median filter needs an odd size of at least 1; got {size}")
+    x = as_float(x)
+    pad = size // 2
+    padded = F.pad(x, (pad, pad, pad, pad), mode="reflect") if pad else x
+    patches = padded.unfold(2, size, 1).unfold(3, size, 1)  # (N, C, H, W, size, size)
+    return patches.flatten(-2).median(-1).values

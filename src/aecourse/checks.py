@@ -77,3 +77,143 @@ def check_pca_match(k: int, x_train: torch.Tensor, x_test: torch.Tensor, ae_test
                                   "look for the smallest k.")
     return verdict(True, f"PCA needs {k} components to match what the autoencoder does with its code "
                          f"(test MSE {here:.4f} <= {ae_test_mse:.4f}).", "")
+
+
+# Chapter 2 -------------------------------------------------------------------------------
+def check_rounded_accuracy(score, x_test: torch.Tensor) -> bool:
+    """Exercise: the rounded-pixel "accuracy" an all-black output scores."""
+    truth = (x_test == 0).float().mean().item()
+    if score is None:
+        return verdict(False, "", "score is None: compute it and assign it.")
+    score = float(score)
+    if abs(score - 100 * truth) < 0.05:
+        return verdict(False, "", "that is a percentage; give the fraction (between 0 and 1).")
+    if abs(score - (1 - truth)) < 1e-4:
+        return verdict(False, "", "you counted the pixels that are NOT zero: a black output matches the zeros.")
+    if abs(score - truth) > 1e-4:
+        return verdict(False, "", f"got {score:.4f}, expected {truth:.4f}: count the test pixels that equal "
+                                  "round(0) = 0, over all pixels of all images.")
+    return verdict(True, f"{truth:.1%} of the pixels are background, so a model that draws nothing 'scores' "
+                         f"{truth:.1%}.", "")
+
+
+def check_stack_encoder(encode, layers, x: torch.Tensor) -> bool:
+    """Exercise: encoding through a list of pretrained layers by hand."""
+    x = x[:64]
+    with torch.no_grad():
+        want = x.flatten(1)
+        for layer in layers:
+            want = layer.encoder(want)
+        got = encode(x)
+    if got is None:
+        return verdict(False, "", "encode returned None: return the top codes.")
+    if tuple(got.shape) != tuple(want.shape):
+        return verdict(False, "", f"the codes should have shape {tuple(want.shape)}; got {tuple(got.shape)}. "
+                                  "Did you flatten the images and apply every encoder (not the decoders)?")
+    if not torch.allclose(got, want, atol=1e-5):
+        return verdict(False, "", "right shape, wrong values: apply the encoders in order, layer 1 first.")
+    return verdict(True, f"{tuple(x.shape)} -> {tuple(got.shape)}, the same codes as the stack's encoder.", "")
+
+
+def check_layer_probes(acc, encoder, data) -> bool:
+    """Exercise: linear-probe accuracy of the codes of each layer of a stack."""
+    from .metrics import linear_probe
+    from .train import predict
+
+    if not isinstance(acc, dict) or set(acc) != {1, 2, 3}:
+        return verdict(False, "", "acc should be a dict with keys 1, 2, 3 (one accuracy per layer).")
+    for k in (1, 2, 3):
+        part = encoder[:k + 1]
+        want = linear_probe(predict(part, data.x_train), data.y_train, predict(part, data.x_test), data.y_test)
+        got = float(acc[k])
+        if got > 1:
+            return verdict(False, "", "give accuracies as fractions between 0 and 1, not percentages.")
+        if abs(got - want) > 0.02:
+            return verdict(False, "", f"layer {k}: got {got:.3f}, the probe gives {want:.3f}. "
+                                      f"Use encoder[:{k + 1}] (Flatten plus {k} layer(s)) on the train and test images.")
+    return verdict(True, "each layer's probe accuracy matches.", "")
+
+
+# Chapter 3 -------------------------------------------------------------------------------
+def check_masking(mask) -> bool:
+    """Exercise: masking noise that zeroes a random fraction of the pixels."""
+    torch.manual_seed(0)
+    x = torch.rand(64, 1, 28, 28) * 0.9 + 0.1  # no pixel is 0 before masking
+    before = x.clone()
+    out = mask(x, 0.3)
+    if out is None:
+        return verdict(False, "", "mask returned None: return the masked images.")
+    if not torch.equal(x, before):
+        return verdict(False, "", "mask changed its input in place: the clean image is still needed as the target.")
+    if out.shape != x.shape:
+        return verdict(False, "", f"the output should have the input's shape {tuple(x.shape)}; got {tuple(out.shape)}.")
+    zeroed = out == 0
+    if not torch.allclose(out[~zeroed], x[~zeroed]):
+        return verdict(False, "", "the pixels you keep should stay exactly as they were (no scaling, no noise).")
+    share = zeroed.float().mean().item()
+    if abs(share - 0.3) > 0.02:
+        return verdict(False, "", f"with fraction 0.3 you zeroed {share:.1%} of the pixels; expected about 30%.")
+    if not torch.equal(mask(x, 0.0), x) or mask(x, 1.0).abs().sum() != 0:
+        return verdict(False, "", "fraction 0 should change nothing and fraction 1 should zero everything.")
+    return verdict(True, f"{share:.1%} of the pixels zeroed for fraction 0.3, the rest untouched.", "")
+
+
+class _Spy(torch.nn.Module):
+    """A stand-in model that records the images it is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor(0.8))
+
+    def forward(self, x):
+        self.seen = x.detach().clone()
+        return torch.sigmoid(self.w * (x - 0.5) * 6)
+
+
+def check_dae_loss(loss_fn) -> bool:
+    """Exercise: a denoising loss (salt and pepper at 0.2): corrupt the input, compare with the clean image."""
+    torch.manual_seed(0)
+    x = torch.rand(32, 1, 28, 28).round() * 0.9 + 0.05  # pixels near 0 or 1
+    spy = _Spy()
+    loss = loss_fn(spy, x)
+    if loss is None or not hasattr(spy, "seen"):
+        return verdict(False, "", "the loss should call the model and return a scalar tensor.")
+    seen = spy.seen
+    if torch.equal(seen, x):
+        return verdict(False, "", "the model was given the clean images: corrupt them first, then reconstruct.")
+    changed = (seen != x).float().mean().item()
+    if abs(changed - 0.2) > 0.05 or not ((seen == 0) | (seen == 1) | (seen == x)).all():
+        return verdict(False, "", f"{changed:.0%} of the pixels were changed, and not only to 0 or 1: use "
+                                  "salt-and-pepper noise at fraction 0.2.")
+    with torch.no_grad():
+        out = torch.sigmoid(spy.w * (seen - 0.5) * 6)
+        right, wrong = F.binary_cross_entropy(out, x), F.binary_cross_entropy(out, seen)
+    loss = torch.as_tensor(loss).detach()
+    if torch.isclose(loss, wrong, rtol=1e-4):
+        return verdict(False, "", "the loss compares the output with the NOISY input: the model then learns to "
+                                  "reproduce noise. Compare with the clean x.")
+    if not torch.isclose(loss, right, rtol=1e-4):
+        return verdict(False, "", f"loss {loss.item():.4f}, expected the BCE against the clean images, {right.item():.4f}.")
+    return verdict(True, "the model sees corrupted images and the loss compares its output with the clean ones.", "")
+
+
+def check_psnr(my_psnr) -> bool:
+    """Exercise: PSNR per image in dB, averaged over the images."""
+    from .metrics import psnr
+
+    torch.manual_seed(0)
+    x = torch.rand(16, 1, 28, 28)
+    x_hat = (x + torch.randn_like(x) * torch.linspace(0.02, 0.4, 16).view(-1, 1, 1, 1)).clamp(0, 1)
+    got = my_psnr(x_hat, x)
+    if got is None:
+        return verdict(False, "", "my_psnr returned None: return the mean PSNR as a number.")
+    got, want = float(got), psnr(x_hat, x)
+    of_mean = 10 * torch.log10(1 / (x_hat - x).pow(2).mean()).item()
+    if abs(got - of_mean) < 1e-3:
+        return verdict(False, "", f"that is the PSNR of the mean MSE ({of_mean:.2f} dB); average the PSNR of each "
+                                  f"image instead ({want:.2f} dB).")
+    if abs(got - 2 * want) < 1e-2:
+        return verdict(False, "", "twice the right value: 10 log10(1 / MSE), or 20 log10(1 / RMSE), not 20 log10(1 / MSE).")
+    if abs(got - want) > 1e-3:
+        return verdict(False, "", f"got {got:.3f} dB, expected {want:.3f} dB: 10 log10(1 / MSE) per image, then the mean.")
+    return verdict(True, f"{got:.2f} dB, as the package computes it.", "")

@@ -5,7 +5,12 @@ so a later chapter can import it instead of pasting it again.
 """
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+from .checkpoints import load_or_train
+from .data import as_float
+from .train import fit, predict
 
 
 # Chapter 1: the autoencoder.
@@ -25,6 +30,84 @@ class Autoencoder(nn.Module):
             nn.Linear(latent_dim, 64), nn.ReLU(),
             nn.Linear(64, 256), nn.ReLU(),
             nn.Linear(256, 784), nn.Sigmoid(),  # pixel intensities in (0, 1)
+            nn.Unflatten(1, (1, 28, 28)),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+# Chapter 2: the stacked autoencoder.
+class Layer(nn.Module):
+    """One shallow autoencoder of a stack: n_in -> n_out -> n_in, rebuilding values in [0, 1]."""
+
+    def __init__(self, n_in: int, n_out: int, code=nn.Sigmoid):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(n_in, n_out), code())
+        self.decoder = nn.Sequential(nn.Linear(n_out, n_in), nn.Sigmoid())
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(h))
+
+
+def new_layers(sizes):
+    """Untrained layers for sizes = [784, n_1, ..., latent_dim]: sigmoid codes, a linear top code."""
+    top = len(sizes) - 1
+    return [Layer(n_in, n_out, code=nn.Identity if k == top else nn.Sigmoid)
+            for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), start=1)]
+
+
+def pretrain_layers(sizes, x, epochs, name, config, corrupt=None, batch_size=128, lr=2e-3):
+    """Greedy layer-wise pretraining: layer k is a shallow autoencoder trained on layer k-1's codes.
+
+    Every layer rebuilds values in [0, 1] (pixels, then sigmoid codes) with the BCE loss. With
+    `corrupt`, each layer sees a corrupted input and must rebuild the clean one (chapter 4).
+    """
+    torch.manual_seed(0)  # the same initial weights on every run
+    layers, h = new_layers(sizes), as_float(x).flatten(1)  # the input of layer 1: pixels
+    for k, (layer, n_in, n_out) in enumerate(zip(layers, sizes, sizes[1:]), start=1):
+        layer.to(h.device)
+
+        def loss(layer, h):
+            h_in = h if corrupt is None else corrupt(h)
+            return F.binary_cross_entropy(layer(h_in), h)  # the target is the clean input
+
+        torch.manual_seed(k)  # the same batches whether the layers below were trained or loaded
+        layer.history = load_or_train(
+            f"{name}-layer{k}-{n_in}-{n_out}", layer,
+            lambda m: fit(m, loss, h, epochs=epochs, batch_size=batch_size, lr=lr, desc=f"layer {k}"),
+            config={**config, "sizes": sizes[:k + 1]}, verbose=False)
+        h = predict(layer.encoder, h)  # the codes of layer k are the data of layer k + 1
+    return layers
+
+
+class StackedAutoencoder(nn.Module):
+    """The pretrained layers stacked: encoders bottom-up, decoders top-down."""
+
+    def __init__(self, layers):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Flatten(), *[layer.encoder for layer in layers])
+        self.decoder = nn.Sequential(*[layer.decoder for layer in reversed(layers)], nn.Unflatten(1, (1, 28, 28)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+# Chapter 3: the denoising autoencoder.
+class DenoisingAutoencoder(nn.Module):
+    """A wider MLP autoencoder for denoising: 784 -> 512 -> latent_dim -> 512 -> 784."""
+
+    def __init__(self, latent_dim: int = 128):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(784, 512), nn.ReLU(),
+            nn.Linear(512, latent_dim), nn.ReLU(),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 512), nn.ReLU(),
+            nn.Linear(512, 784), nn.Sigmoid(),
             nn.Unflatten(1, (1, 28, 28)),
         )
 
