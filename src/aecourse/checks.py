@@ -343,3 +343,44 @@ def check_interpolation(interpolate) -> bool:
     if not torch.allclose(steps, steps[0].expand_as(steps), atol=1e-5):
         return verdict(False, "", "the codes should be evenly spaced along the line.")
     return verdict(True, "5 evenly spaced codes from z0 to z1.", "")
+
+
+# Chapter 6 -------------------------------------------------------------------------------
+def check_conv_out(conv_out) -> bool:
+    """Exercise: the output side of a Conv2d."""
+    for n, k, s, p in ((28, 3, 2, 1), (14, 3, 2, 1), (28, 5, 1, 0), (27, 4, 3, 2), (7, 3, 1, 1)):
+        want = torch.nn.Conv2d(1, 1, k, s, p)(torch.zeros(1, 1, n, n)).shape[-1]
+        got = conv_out(n, k, s, p)
+        if got is None:
+            return verdict(False, "", "conv_out returned None: return the side as a whole number.")
+        if got != want:
+            return verdict(False, "", f"n={n}, kernel_size={k}, stride={s}, padding={p}: got {got}, PyTorch gives {want}. "
+                                      "Pad both sides, then count the positions the kernel fits, one step of `stride` apart.")
+    return verdict(True, "matches PyTorch, including odd sizes where the division rounds down.", "")
+
+
+def check_deconv_out(deconv_out) -> bool:
+    """Exercise: the output side of a ConvTranspose2d."""
+    for n, k, s, p, op in ((7, 3, 2, 1, 1), (7, 3, 2, 1, 0), (14, 3, 2, 1, 1), (5, 4, 2, 1, 0), (9, 5, 3, 2, 2)):
+        want = torch.nn.ConvTranspose2d(1, 1, k, s, p, output_padding=op)(torch.zeros(1, 1, n, n)).shape[-1]
+        got = deconv_out(n, k, s, p, op)
+        if got is None:
+            return verdict(False, "", "deconv_out returned None: return the side as a whole number.")
+        if got != want:
+            return verdict(False, "", f"n={n}, kernel_size={k}, stride={s}, padding={p}, output_padding={op}: got {got}, "
+                                      f"PyTorch gives {want}. It is the inverse of conv_out: (n - 1) * stride, ...")
+    return verdict(True, "matches PyTorch; output_padding picks between the sizes that a strided convolution "
+                         "maps to the same n.", "")
+
+
+def check_n_conv_params(n_conv_params, model_class) -> bool:
+    """Exercise: a formula for the parameters of the chapter's ConvAutoencoder."""
+    for d in (2, 16, 32):
+        truth = sum(p.numel() for p in model_class(d).parameters())
+        got = n_conv_params(d)
+        if got is None:
+            return verdict(False, "", "n_conv_params returned None: write the formula and return it.")
+        if got != truth:
+            return verdict(False, "", f"latent_dim={d}: you count {got:,}, the model has {truth:,} ({got - truth:+,}). "
+                                      "A ConvTranspose2d(c_in, c_out, k) has c_in * c_out * k * k weights and c_out biases.")
+    return verdict(True, f"latent_dim=32 gives {n_conv_params(32):,} parameters.", "")
