@@ -1,10 +1,12 @@
 """Checks of the book's configuration: the repository URL, the table of contents, launch set-up, workflows."""
 
+import importlib
 import inspect
 import json
 import re
 from pathlib import Path
 
+import pytest
 import tomllib
 import yaml
 
@@ -98,14 +100,30 @@ def test_workflows_parse_and_have_the_jobs_we_rely_on():
     assert "make test" in test_steps
 
 
-def test_chapter_1_teaches_the_same_autoencoder_the_package_exports():
-    from aecourse.models import Autoencoder
+TAUGHT = [  # (chapter notebook, package object it writes out in full)
+    ("book/01-autoencoder/autoencoder.ipynb", "aecourse.models.Autoencoder"),
+    ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.models.Layer"),
+    ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.models.new_layers"),
+    ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.models.pretrain_layers"),
+    ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.models.StackedAutoencoder"),
+    ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.models.DenoisingAutoencoder"),
+    ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.noise.gaussian_noise"),
+    ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.noise.masking_noise"),
+    ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.noise.salt_and_pepper_noise"),
+]
 
-    nb = json.loads((ROOT / "book/01-autoencoder/autoencoder.ipynb").read_text())
-    cell = next("".join(c["source"]) for c in nb["cells"]
-                if c["cell_type"] == "code" and "class Autoencoder" in "".join(c["source"]))
-    taught = cell[cell.index("class Autoencoder"):].split("\n\n\n")[0].strip()
-    assert taught == inspect.getsource(Autoencoder).strip()
+
+@pytest.mark.parametrize("notebook, qualname", TAUGHT)
+def test_chapters_teach_the_same_code_the_package_exports(notebook, qualname):
+    """What a chapter writes out is what later chapters import: the two must not drift apart."""
+    module, name = qualname.rsplit(".", 1)
+    obj = getattr(importlib.import_module(module), name)
+    head = f"{'class' if inspect.isclass(obj) else 'def'} {name}("
+    nb = json.loads((ROOT / notebook).read_text())
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code" and head in "".join(c["source"])]
+    assert cells, f"{notebook} should write out {name}"
+    taught = cells[0][cells[0].index(head):].split("\n\n\n")[0].strip()
+    assert taught == inspect.getsource(obj).strip(), f"{notebook} and {qualname} differ"
 
 
 def test_notebooks_are_stored_without_outputs():

@@ -355,3 +355,126 @@ def test_check_pca_match_wants_the_smallest_k():
     assert not checks.check_pca_match(4, x, x, target)
     assert not checks.check_pca_match(6, x, x, target)
     assert not checks.check_pca_match(None, x, x, target)
+
+
+# Chapters 2-6: corruption, median filter, linear probe, stacking, self-checks -------------
+from aecourse.baselines import median_filter  # noqa: E402
+from aecourse.metrics import linear_probe  # noqa: E402
+from aecourse.models import StackedAutoencoder, new_layers, pretrain_layers  # noqa: E402
+from aecourse.noise import corrupt  # noqa: E402
+
+
+def test_corruptions_stay_in_range_and_leave_the_input_alone():
+    torch.manual_seed(0)
+    x = torch.rand(32, 1, 28, 28)
+    before = x.clone()
+    for kind, level in (("gaussian", 0.5), ("masking", 0.3), ("salt_and_pepper", 0.2)):
+        out = corrupt(x, kind, level)
+        assert torch.equal(x, before), f"{kind} changed its input"
+        assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+    assert abs((corrupt(x, "masking", 0.3) == 0).float().mean().item() - 0.3) < 0.02
+    sp = corrupt(x, "salt_and_pepper", 0.2)
+    changed = sp != x
+    assert abs(changed.float().mean().item() - 0.2) < 0.02 and ((sp[changed] == 0) | (sp[changed] == 1)).all()
+    assert torch.equal(corrupt(x, "gaussian", 0.0), x)
+
+
+def test_corrupt_with_a_seed_repeats_and_bad_input_is_refused():
+    x = torch.rand(4, 1, 28, 28)
+    assert torch.equal(corrupt(x, "gaussian", 0.3, seed=1), corrupt(x, "gaussian", 0.3, seed=1))
+    assert not torch.equal(corrupt(x, "gaussian", 0.3, seed=1), corrupt(x, "gaussian", 0.3, seed=2))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        corrupt(x, "blur", 0.3)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        corrupt(x, "masking", 1.5)
+    with pytest.raises(ValueError, match="between 0 and 3"):
+        corrupt(x, "gaussian", -0.1)
+
+
+def test_median_filter_removes_an_isolated_outlier_and_keeps_flat_regions():
+    x = torch.zeros(1, 1, 28, 28)
+    x[0, 0, 10, 10] = 1.0  # one salt pixel
+    assert median_filter(x).abs().max() == 0
+    flat = torch.full((2, 1, 28, 28), 0.4)
+    assert torch.allclose(median_filter(flat), flat)
+    assert median_filter(torch.rand(3, 1, 28, 28), size=5).shape == (3, 1, 28, 28)
+    with pytest.raises(ValueError, match="odd size"):
+        median_filter(x, size=2)
+
+
+def test_linear_probe_reads_separable_codes_and_not_noise():
+    torch.manual_seed(0)
+    y = torch.arange(400) % 4
+    z = torch.nn.functional.one_hot(y, 4).float() * 3 + 0.3 * torch.randn(400, 4)
+    assert linear_probe(z[:300], y[:300], z[300:], y[300:]) > 0.95
+    noise = torch.randn(400, 4)
+    assert linear_probe(noise[:300], y[:300], noise[300:], y[300:]) < 0.5
+
+
+def test_stack_is_built_from_the_pretrained_layers(tmp_path, monkeypatch):
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+    x = (torch.rand(256, 1, 28, 28) * 255).to(torch.uint8)
+    layers = pretrain_layers([784, 32, 8], x, epochs=1, name="t", config={})
+    assert [tuple(layer.encoder[0].weight.shape) for layer in layers] == [(32, 784), (8, 32)]
+    assert isinstance(layers[-1].encoder[1], nn.Identity) and isinstance(layers[0].encoder[1], nn.Sigmoid)
+    stack = StackedAutoencoder(layers)
+    images = torch.rand(5, 1, 28, 28)
+    assert stack(images).shape == (5, 1, 28, 28) and stack.encoder(images).shape == (5, 8)
+    assert stack.encoder[1] is layers[0].encoder  # the stack uses the layers, not copies
+    again = pretrain_layers([784, 32, 8], x, epochs=1, name="t", config={})  # from the cache, same weights
+    assert torch.equal(again[0].encoder[0].weight, layers[0].encoder[0].weight)
+    torch.manual_seed(0)
+    fresh = new_layers([784, 32, 8])
+    assert not torch.equal(fresh[0].encoder[0].weight, layers[0].encoder[0].weight)
+
+
+@pytest.mark.parametrize("check, right, wrong", [
+    (checks.check_masking, lambda x, f: x * (torch.rand_like(x) >= f), lambda x, f: x.mul_(torch.rand_like(x) >= f)),
+    (checks.check_dae_loss,
+     lambda m, x: F.binary_cross_entropy(m(corrupt(x, "salt_and_pepper", 0.2)), x),
+     lambda m, x: (lambda xn: F.binary_cross_entropy(m(xn), xn))(corrupt(x, "salt_and_pepper", 0.2))),
+    (checks.check_psnr, lambda a, b: (10 * torch.log10(1 / (a - b).pow(2).flatten(1).mean(1))).mean().item(),
+     lambda a, b: (10 * torch.log10(1 / (a - b).pow(2).mean())).item()),
+    (checks.check_kl, lambda mu, lv: 0.5 * (mu ** 2 + lv.exp() - 1 - lv).sum(1),
+     lambda mu, lv: 0.5 * (mu ** 2 + lv.exp() - 1 - lv).sum()),
+    (checks.check_reparameterize, lambda mu, lv: mu + torch.exp(0.5 * lv) * torch.randn_like(mu),
+     lambda mu, lv: mu + torch.exp(lv) * torch.randn_like(mu)),
+    (checks.check_interpolation, lambda a, b, n: torch.stack([a + (b - a) * i / (n - 1) for i in range(n)]),
+     lambda a, b, n: torch.stack([a + (b - a) * i / n for i in range(n)])),
+    (checks.check_conv_out, lambda n, k, s, p: (n + 2 * p - k) // s + 1, lambda n, k, s, p: (n - k) // s + 1),
+    (checks.check_deconv_out, lambda n, k, s, p, op: (n - 1) * s - 2 * p + k + op, lambda n, k, s, p, op: n * s),
+])
+def test_chapter_self_checks_tell_right_from_wrong(check, right, wrong, capsys):
+    assert check(right) is True
+    assert check(wrong) is False
+    assert "Not yet" in capsys.readouterr().out
+
+
+def test_chapter_2_and_4_checks_on_a_small_stack(tmp_path, monkeypatch):
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+    x = (torch.rand(64, 1, 28, 28) * 255).to(torch.uint8)
+    layers = pretrain_layers([784, 16, 4], x, epochs=1, name="c", config={})
+    assert checks.check_rounded_accuracy((as_float(x) == 0).float().mean().item(), as_float(x))
+    assert not checks.check_rounded_accuracy(0.5, as_float(x))
+
+    def encode(images):
+        h = images.flatten(1)
+        for layer in layers:
+            h = layer.encoder(h)
+        return h
+
+    assert checks.check_stack_encoder(encode, layers, as_float(x))
+    assert not checks.check_stack_encoder(lambda images: layers[0].encoder(images.flatten(1)), layers, as_float(x))
+    import copy
+
+    def copied(ls):
+        return nn.Sequential(StackedAutoencoder(copy.deepcopy(ls)).encoder, nn.Linear(4, 10))
+
+    def shared(ls):
+        return nn.Sequential(StackedAutoencoder(ls).encoder, nn.Linear(4, 10))
+
+    assert checks.check_classifier(copied, layers)
+    assert not checks.check_classifier(shared, layers)
+    clf = nn.Sequential(StackedAutoencoder(copy.deepcopy(layers)).encoder, nn.Linear(4, 10))
+    assert not checks.check_frozen(lambda m: None, clf)
+    assert checks.check_frozen(lambda m: [p.requires_grad_(False) for p in m[0].parameters()], clf)
