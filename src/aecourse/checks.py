@@ -15,19 +15,27 @@ def verdict(ok: bool, right: str, wrong: str) -> bool:
     return ok
 
 
+def _param_formula_error(formula, model_class, dims, name: str, hint: str) -> str | None:
+    """Why `formula(latent_dim)` miscounts the parameters of `model_class(latent_dim)`, or None if it never does."""
+    for d in dims:
+        truth = sum(p.numel() for p in model_class(d).parameters())
+        got = formula(d)
+        if got is None:
+            return f"{name} returned None: write the formula and return it."
+        if got != truth:
+            return f"for latent_dim={d} you count {got:,} but the model has {truth:,} (off by {got - truth:+,}). {hint}"
+    return None
+
+
 # Chapter 1 -------------------------------------------------------------------------------
 def check_n_params(n_params) -> bool:
     """Exercise: a formula for the number of parameters of ``Autoencoder(latent_dim)``."""
     from .models import Autoencoder
 
-    for d in (2, 7, 32):
-        truth = sum(p.numel() for p in Autoencoder(d).parameters())
-        got = n_params(d)
-        if got is None:
-            return verdict(False, "", "n_params returned None: write the formula and return it.")
-        if got != truth:
-            return verdict(False, "", f"for latent_dim={d} you count {got:,} but the model has {truth:,} "
-                                      f"(off by {got - truth:+,}). Each Linear(m, n) has m*n weights and n biases.")
+    wrong = _param_formula_error(n_params, Autoencoder, (2, 7, 32), "n_params",
+                                 "Each Linear(m, n) has m*n weights and n biases.")
+    if wrong:
+        return verdict(False, "", wrong)
     return verdict(True, f"for example latent_dim=32 gives {n_params(32):,} parameters. Each extra code unit "
                          "adds only 129 of them (64 weights in, 64 weights out, one bias).", "")
 
@@ -375,12 +383,8 @@ def check_deconv_out(deconv_out) -> bool:
 
 def check_n_conv_params(n_conv_params, model_class) -> bool:
     """Exercise: a formula for the parameters of the chapter's ConvAutoencoder."""
-    for d in (2, 16, 32):
-        truth = sum(p.numel() for p in model_class(d).parameters())
-        got = n_conv_params(d)
-        if got is None:
-            return verdict(False, "", "n_conv_params returned None: write the formula and return it.")
-        if got != truth:
-            return verdict(False, "", f"latent_dim={d}: you count {got:,}, the model has {truth:,} ({got - truth:+,}). "
-                                      "A ConvTranspose2d(c_in, c_out, k) has c_in * c_out * k * k weights and c_out biases.")
+    wrong = _param_formula_error(n_conv_params, model_class, (2, 16, 32), "n_conv_params",
+                                 "A ConvTranspose2d(c_in, c_out, k) has c_in * c_out * k * k weights and c_out biases.")
+    if wrong:
+        return verdict(False, "", wrong)
     return verdict(True, f"latent_dim=32 gives {n_conv_params(32):,} parameters.", "")
