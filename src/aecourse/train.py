@@ -9,10 +9,16 @@ from .data import as_float
 
 
 def batches(n: int, batch_size: int, shuffle: bool = True, device: torch.device | str = "cpu",
-            generator: torch.Generator | None = None):
-    """Yield index tensors that cover range(n) once, in batches."""
+            generator: torch.Generator | None = None, drop_last: bool = False):
+    """Yield index tensors that cover range(n) once, in batches.
+
+    With `drop_last`, a final batch smaller than `batch_size` is left out: in training, a
+    ragged batch of a few images would get a full optimiser step on a noisy average. The
+    order is shuffled every epoch, so a different few images sit out each time.
+    """
     order = torch.randperm(n, device=device, generator=generator) if shuffle else torch.arange(n, device=device)
-    for start in range(0, n, batch_size):
+    stop = n - n % batch_size if drop_last and n > batch_size else n
+    for start in range(0, stop, batch_size):
         yield order[start:start + batch_size]
 
 
@@ -33,7 +39,8 @@ def fit(model: torch.nn.Module, loss_fn: Callable, *tensors: torch.Tensor, epoch
     `tensors` are aligned data tensors on the model's device (images first; uint8 images are
     turned into floats in [0, 1] batch by batch). For each batch, ``loss_fn(model, *batch)``
     returns the scalar loss to minimise: the chapter writes that function, this loop only
-    runs it.
+    runs it. Every step sees a full batch: the ragged remainder of an epoch (5,000 images in
+    batches of 128 leave 8) is skipped that epoch.
     """
     if not tensors:
         raise ValueError("fit needs at least one data tensor (the images)")
@@ -47,15 +54,16 @@ def fit(model: torch.nn.Module, loss_fn: Callable, *tensors: torch.Tensor, epoch
     model.train()
     bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
     for _ in bar:
-        total = torch.zeros((), device=tensors[0].device)
-        for idx in batches(n, batch_size, device=tensors[0].device):
+        total, seen = torch.zeros((), device=tensors[0].device), 0
+        for idx in batches(n, batch_size, device=tensors[0].device, drop_last=True):
             batch = [as_float(t[idx]) if t.dtype == torch.uint8 else t[idx] for t in tensors]
             loss = loss_fn(model, *batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += loss.detach() * len(idx)
-        history.append(total.item() / n)  # one device sync per epoch, not per batch
+            seen += len(idx)
+        history.append(total.item() / seen)  # one device sync per epoch, not per batch
         bar.set_postfix(loss=f"{history[-1]:.4f}")
     model.eval()
     return history
