@@ -22,6 +22,9 @@ def setup(seed: int = 0, verbose: bool = True) -> tuple[torch.device, Profile]:
     if verbose:
         how = "AECOURSE_PROFILE" if os.environ.get("AECOURSE_PROFILE") else "default for this device"
         print(f"Profile: {profile.name} ({how}) | device: {device} | torch {torch.__version__}")
-        if device.type == "cpu":
-            print("No GPU found: training runs on the CPU, with the profile's smaller budget.")
+        if device.type == "cpu" and profile.name == "gpu":
+            print("No GPU found: the gpu profile's full budget runs on the CPU, which is much slower "
+                  "(set AECOURSE_PROFILE=cpu for a few minutes a chapter).")
+        elif device.type == "cpu":
+            print(f"No GPU found: training runs on the CPU, with the {profile.name} profile's budget.")
     return device, profile
