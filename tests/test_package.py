@@ -39,6 +39,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_RAW = ROOT.parent / "shared" / "data" / "MNIST" / "raw"
 needs_test_files = pytest.mark.skipif(not SHARED_RAW.is_dir(), reason="../shared/data/MNIST/raw is not here")
 
+# The package's unit tests run on every available device: where a device matters, a test takes
+# `device` and runs once per entry (the CPU always; CUDA and MPS where this machine has them).
+DEVICES = ["cpu"] + ["cuda"] * torch.cuda.is_available() + ["mps"] * torch.backends.mps.is_available()
+on_every_device = pytest.mark.parametrize("device", DEVICES)
+
+
+def _on(t: torch.Tensor, device: str) -> bool:
+    return t.device.type == torch.device(device).type
+
 
 # device ---------------------------------------------------------------------------------
 def test_device_defaults_to_what_is_available():
@@ -130,14 +139,16 @@ def test_without_test_files_a_held_out_sample_is_announced(tmp_path, monkeypatch
     assert "held-out" in data.test_source
 
 
-def test_profile_trims_the_data_and_everything_is_on_the_device(tmp_path, monkeypatch, capsys):
+@on_every_device
+def test_profile_trims_the_data_and_everything_is_on_the_device(device, tmp_path, monkeypatch, capsys):
     _offline(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OfflineDataWarning)
-        data = load_mnist("cpu", profile=PROFILES["smoke"], root=tmp_path)
-    assert "training images" in capsys.readouterr().out  # what was loaded is printed
+        data = load_mnist(device, profile=PROFILES["smoke"], root=tmp_path)
+    assert f"MNIST on {device}" in capsys.readouterr().out  # what was loaded, and where, is printed
     assert len(data.x_test) <= PROFILES["smoke"].n_test
-    assert all(t.device.type == "cpu" for t in (data.x_train, data.y_train, data.x_test, data.y_test))
+    assert all(_on(t, device) for t in (data.x_train, data.y_train, data.x_test, data.y_test))
+    assert data.x_train.dtype == torch.uint8 and data.y_train.dtype == torch.int64
     assert len(torch.unique(data.y_train)) == 10  # a random subset, not the first (sorted) images
 
 
@@ -149,24 +160,38 @@ def test_as_float_makes_unit_range_images():
 
 
 # training -------------------------------------------------------------------------------
-def test_batches_cover_every_index_once():
-    seen = torch.cat(list(batches(103, 10)))
-    assert sorted(seen.tolist()) == list(range(103))
+@on_every_device
+def test_batches_cover_every_index_once(device):
+    parts = list(batches(103, 10, device=device))
+    assert all(_on(idx, device) for idx in parts)
+    assert sorted(torch.cat(parts).tolist()) == list(range(103))
 
 
-def test_fit_lowers_the_loss_and_returns_one_value_per_epoch():
+@on_every_device
+def test_batches_with_a_generator_on_the_device_repeat(device):
+    def order(seed):
+        return torch.cat(list(batches(50, 8, device=device, generator=torch.Generator(device).manual_seed(seed))))
+
+    assert torch.equal(order(1), order(1)) and not torch.equal(order(1), order(2))
+
+
+@on_every_device
+def test_fit_lowers_the_loss_and_returns_one_value_per_epoch(device):
     torch.manual_seed(0)
-    x = (torch.rand(256, 28, 28) * 255).to(torch.uint8)
-    model = Autoencoder(4)
+    x = (torch.rand(256, 28, 28, device=device) * 255).to(torch.uint8)
+    model = Autoencoder(4).to(device)
     history = fit(model, lambda m, xb: F.mse_loss(m(xb), xb), x, epochs=5, batch_size=64, progress=False)
     assert len(history) == 5 and history[-1] < history[0]
+    assert all(isinstance(h, float) for h in history)  # plain numbers, whatever the device
     assert not model.training  # left in eval mode
+    assert all(_on(p, device) for p in model.parameters())
 
 
-def test_fit_passes_labels_and_refuses_bad_input():
-    x = torch.rand(32, 1, 28, 28)
-    y = torch.randint(0, 10, (32,))
-    clf = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+@on_every_device
+def test_fit_passes_labels_and_refuses_bad_input(device):
+    x = torch.rand(32, 1, 28, 28, device=device)
+    y = torch.randint(0, 10, (32,), device=device)
+    clf = nn.Sequential(nn.Flatten(), nn.Linear(784, 10)).to(device)
     history = fit(clf, lambda m, xb, yb: F.cross_entropy(m(xb), yb), x, y, epochs=2, progress=False)
     assert len(history) == 2
     with pytest.raises(ValueError, match="same length"):
@@ -175,11 +200,14 @@ def test_fit_passes_labels_and_refuses_bad_input():
         fit(clf, None, x, epochs=0)
 
 
-def test_predict_batches_match_one_pass():
-    model = Autoencoder(2).eval()
-    x = (torch.rand(50, 28, 28) * 255).to(torch.uint8)
+@on_every_device
+def test_predict_batches_match_one_pass(device):
+    model = Autoencoder(2).to(device).eval()
+    x = (torch.rand(50, 28, 28, device=device) * 255).to(torch.uint8)
+    out = predict(model, x, batch_size=7)
+    assert _on(out, device) and not out.requires_grad
     with torch.no_grad():
-        assert torch.allclose(predict(model, x, batch_size=7), model(as_float(x)), atol=1e-6)
+        assert torch.allclose(out, model(as_float(x)), atol=1e-6)
 
 
 # checkpoints ----------------------------------------------------------------------------
@@ -193,14 +221,17 @@ def _train_counter(calls):
     return train
 
 
-def test_checkpoint_is_saved_then_loaded(tmp_path, monkeypatch):
+@on_every_device
+def test_checkpoint_is_saved_then_loaded(device, tmp_path, monkeypatch):
     monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
     calls = []
-    h1 = load_or_train("m", Autoencoder(2), _train_counter(calls), config={"a": 1}, verbose=False)
-    fresh = Autoencoder(2)
+    h1 = load_or_train("m", Autoencoder(2).to(device), _train_counter(calls), config={"a": 1}, verbose=False)
+    saved = torch.load(tmp_path / "m.pt", weights_only=True)["state_dict"]
+    assert all(t.device.type == "cpu" for t in saved.values())  # saved from the CPU: loadable on any machine
+    fresh = Autoencoder(2).to(device)
     h2 = load_or_train("m", fresh, _train_counter(calls), config={"a": 1}, verbose=False)
     assert calls == [1] and h1 == h2 == [1.0, 0.5]
-    assert all(torch.all(p == 0.5) for p in fresh.parameters())
+    assert all(torch.all(p == 0.5) and _on(p, device) for p in fresh.parameters())  # loaded onto the model's device
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
     assert checkpoint_dir() == tmp_path
 
@@ -262,9 +293,11 @@ def test_mse_and_psnr_known_values():
 
 
 # PCA ------------------------------------------------------------------------------------
-def test_pca_with_all_components_reconstructs_and_few_components_do_not():
+@on_every_device
+def test_pca_with_all_components_reconstructs_and_few_components_do_not(device):
     torch.manual_seed(0)
-    x = torch.rand(100, 28, 28)
+    x = torch.rand(100, 28, 28, device=device)
+    assert _on(PCA(5).fit(x)(x), device)
     assert mse(PCA(100).fit(x)(x), as_float(x)) < 1e-8
     assert mse(PCA(5).fit(x)(x), as_float(x)) > 1e-3
     with pytest.raises(ValueError):
@@ -364,14 +397,15 @@ from aecourse.models import StackedAutoencoder, new_layers, pretrain_layers  # n
 from aecourse.noise import corrupt  # noqa: E402
 
 
-def test_corruptions_stay_in_range_and_leave_the_input_alone():
+@on_every_device
+def test_corruptions_stay_in_range_and_leave_the_input_alone(device):
     torch.manual_seed(0)
-    x = torch.rand(32, 1, 28, 28)
+    x = torch.rand(32, 1, 28, 28, device=device)
     before = x.clone()
     for kind, level in (("gaussian", 0.5), ("masking", 0.3), ("salt_and_pepper", 0.2)):
         out = corrupt(x, kind, level)
         assert torch.equal(x, before), f"{kind} changed its input"
-        assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+        assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1 and _on(out, device)
     assert abs((corrupt(x, "masking", 0.3) == 0).float().mean().item() - 0.3) < 0.02
     sp = corrupt(x, "salt_and_pepper", 0.2)
     changed = sp != x
@@ -379,8 +413,9 @@ def test_corruptions_stay_in_range_and_leave_the_input_alone():
     assert torch.equal(corrupt(x, "gaussian", 0.0), x)
 
 
-def test_corrupt_with_a_seed_repeats_and_bad_input_is_refused():
-    x = torch.rand(4, 1, 28, 28)
+@on_every_device
+def test_corrupt_with_a_seed_repeats_and_bad_input_is_refused(device):
+    x = torch.rand(4, 1, 28, 28, device=device)
     assert torch.equal(corrupt(x, "gaussian", 0.3, seed=1), corrupt(x, "gaussian", 0.3, seed=1))
     assert not torch.equal(corrupt(x, "gaussian", 0.3, seed=1), corrupt(x, "gaussian", 0.3, seed=2))
     with pytest.raises(ValueError, match="kind must be one of"):
@@ -402,12 +437,13 @@ def test_median_filter_removes_an_isolated_outlier_and_keeps_flat_regions():
         median_filter(x, size=2)
 
 
-def test_linear_probe_reads_separable_codes_and_not_noise():
+@on_every_device
+def test_linear_probe_reads_separable_codes_and_not_noise(device):
     torch.manual_seed(0)
-    y = torch.arange(400) % 4
-    z = torch.nn.functional.one_hot(y, 4).float() * 3 + 0.3 * torch.randn(400, 4)
+    y = torch.arange(400, device=device) % 4
+    z = torch.nn.functional.one_hot(y, 4).float() * 3 + 0.3 * torch.randn(400, 4, device=device)
     assert linear_probe(z[:300], y[:300], z[300:], y[300:]) > 0.95
-    noise = torch.randn(400, 4)
+    noise = torch.randn(400, 4, device=device)
     assert linear_probe(noise[:300], y[:300], noise[300:], y[300:]) < 0.5
 
 

@@ -42,9 +42,9 @@ def check_n_params(n_params) -> bool:
 
 def check_bce(bce) -> bool:
     """Exercise: binary cross-entropy written by hand, equal to PyTorch's, safe at 0 and 1."""
-    g = torch.Generator().manual_seed(0)
-    x = torch.rand(4, 1, 28, 28, generator=g)
-    x_hat = torch.rand(4, 1, 28, 28, generator=g).clamp(0.01, 0.99)
+    g = torch.Generator(device="cpu").manual_seed(0)  # checks run on the CPU
+    x = torch.rand(4, 1, 28, 28, generator=g, device="cpu")
+    x_hat = torch.rand(4, 1, 28, 28, generator=g, device="cpu").clamp(0.01, 0.99)
     got = bce(x_hat, x)
     if got is None:
         return verdict(False, "", "bce returned None: return the mean loss as a tensor.")
@@ -148,7 +148,7 @@ def check_layer_probes(acc, encoder, data) -> bool:
 def check_masking(mask) -> bool:
     """Exercise: masking noise that zeroes a random fraction of the pixels."""
     torch.manual_seed(0)
-    x = torch.rand(64, 1, 28, 28) * 0.9 + 0.1  # no pixel is 0 before masking
+    x = torch.rand(64, 1, 28, 28, device="cpu") * 0.9 + 0.1  # no pixel is 0 before masking
     before = x.clone()
     out = mask(x, 0.3)
     if out is None:
@@ -183,7 +183,7 @@ class _Spy(torch.nn.Module):
 def check_dae_loss(loss_fn) -> bool:
     """Exercise: a denoising loss (salt and pepper at 0.2): corrupt the input, compare with the clean image."""
     torch.manual_seed(0)
-    x = torch.rand(32, 1, 28, 28).round() * 0.9 + 0.05  # pixels near 0 or 1
+    x = torch.rand(32, 1, 28, 28, device="cpu").round() * 0.9 + 0.05  # pixels near 0 or 1
     spy = _Spy()
     loss = loss_fn(spy, x)
     if loss is None or not hasattr(spy, "seen"):
@@ -212,7 +212,7 @@ def check_psnr(my_psnr) -> bool:
     from .metrics import psnr
 
     torch.manual_seed(0)
-    x = torch.rand(16, 1, 28, 28)
+    x = torch.rand(16, 1, 28, 28, device="cpu")
     x_hat = (x + torch.randn_like(x) * torch.linspace(0.02, 0.4, 16).view(-1, 1, 1, 1)).clamp(0, 1)
     got = my_psnr(x_hat, x)
     if got is None:
@@ -292,7 +292,7 @@ def check_frozen(freeze, model) -> bool:
 def check_kl(my_kl) -> bool:
     """Exercise: the analytic KL divergence from N(mu, exp(logvar)) to N(0, I), per row."""
     torch.manual_seed(0)
-    mu, logvar = torch.randn(6, 4), torch.randn(6, 4)
+    mu, logvar = torch.randn(6, 4, device="cpu"), torch.randn(6, 4, device="cpu")
     want = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
     got = my_kl(mu, logvar)
     if got is None:
