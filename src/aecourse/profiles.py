@@ -3,6 +3,10 @@
 ``AECOURSE_PROFILE`` = ``smoke`` (CI: a few seconds a model), ``cpu`` (a laptop: a few
 minutes a chapter) or ``gpu`` (full data, enough epochs for good figures). Without it the
 profile follows the device: ``gpu`` with CUDA or MPS, ``cpu`` otherwise.
+
+A profile changes numbers, never code: how many images, epochs and batches, and how many
+points of a sweep (latent sizes, noise levels, ...) are trained. Every chapter runs the same
+cells in every profile.
 """
 
 import os
@@ -18,20 +22,32 @@ class Profile:
     n_test: int  # test images used for the figures and checks
     budget: int  # training images a chapter's main model sees (epochs x training-set size)
     batch_size: int
+    max_epochs: int  # passes over a small (offline) training set stop here
+    full_grids: bool = True  # False: a sweep trains only its two ends and the values the text uses
 
     def epochs(self, n_train: int, factor: float = 1.0) -> int:
-        """Epochs over `n_train` images that spend `factor` times the budget (at least 1).
+        """Epochs over `n_train` images that spend `factor` times the budget (at least 1, at most max_epochs).
 
-        The budget is counted in images, not epochs, so a small offline training set gets
-        more passes and a model gets about the same number of updates whatever was loaded.
+        The budget is counted in images, not epochs, so a model gets about the same number of
+        updates whatever was loaded. Offline, 5,000 images would take the gpu profile's budget
+        in 360 passes, which only memorises them: `max_epochs` caps the passes instead.
         """
-        return max(1, round(self.budget * factor / n_train))
+        return max(1, min(self.max_epochs, round(self.budget * factor / n_train)))
+
+    def grid(self, values, keep=()) -> list:
+        """The points of a sweep this profile trains: all of `values`, or (``full_grids`` off)
+        the first, the last and those in `keep`, in their order."""
+        values = list(values)
+        if self.full_grids:
+            return values
+        return [v for i, v in enumerate(values) if i in (0, len(values) - 1) or v in keep]
 
 
 PROFILES = {
-    "smoke": Profile("smoke", n_train=5_000, n_test=1_000, budget=100_000, batch_size=128),
-    "cpu": Profile("cpu", n_train=20_000, n_test=5_000, budget=300_000, batch_size=128),
-    "gpu": Profile("gpu", n_train=60_000, n_test=10_000, budget=1_800_000, batch_size=256),
+    "smoke": Profile("smoke", n_train=5_000, n_test=1_000, budget=100_000, batch_size=128, max_epochs=20,
+                     full_grids=False),
+    "cpu": Profile("cpu", n_train=20_000, n_test=5_000, budget=300_000, batch_size=128, max_epochs=60),
+    "gpu": Profile("gpu", n_train=60_000, n_test=10_000, budget=1_800_000, batch_size=256, max_epochs=120),
 }
 
 
