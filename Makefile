@@ -7,7 +7,7 @@ SHARED_RAW := $(abspath ../shared/data/MNIST/raw)
 # Offline, the real MNIST test files are read from ../shared when that folder is there.
 export AECOURSE_MNIST_RAW ?= $(if $(wildcard $(SHARED_RAW)),$(SHARED_RAW),)
 
-.PHONY: install book test lint bench clean
+.PHONY: install book test chapters lint bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,11 +18,17 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 install: $(VENV)/.installed
 
 book: install  ## execute every chapter and build the HTML site into _build/html
+	@# The execution cache knows the code, not the profile: start it afresh when the profile changes.
+	@mkdir -p _build; p="$${AECOURSE_PROFILE:-default}"; \
+	  if [ "$$(cat _build/.profile 2>/dev/null)" != "$$p" ]; then rm -rf _build/.jupyter_cache; fi; echo "$$p" > _build/.profile
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "Open _build/html/index.html"
 
 test: install  ## unit tests, every notebook under nbval, the book build and the browser test
 	AECOURSE_PROFILE=$${AECOURSE_PROFILE:-smoke} $(PY) -m pytest
+
+chapters: install  ## run every chapter in PROFILE (smoke, cpu, gpu) from an empty model cache; print a table
+	$(PY) scripts/run_chapters.py --profile $${PROFILE:-$${AECOURSE_PROFILE:-cpu}} $(CHAPTERS)
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks scripts conftest.py book/_ext

@@ -1,5 +1,6 @@
 """Unit tests of the helper package, one section per module."""
 
+import json
 import shutil
 import warnings
 from pathlib import Path
@@ -89,6 +90,29 @@ def test_profile_budget_is_counted_in_images():
     assert p.epochs(5_000) == p.budget // 5_000
     assert p.epochs(10 ** 9) == 1  # never zero epochs
     assert PROFILES["smoke"].budget < PROFILES["cpu"].budget < PROFILES["gpu"].budget
+
+
+def test_profile_caps_passes_over_a_small_offline_set():
+    gpu = PROFILES["gpu"]
+    assert gpu.epochs(60_000) == gpu.budget // 60_000  # full data: the budget decides
+    assert gpu.epochs(5_000) == gpu.max_epochs < gpu.budget // 5_000  # offline: the cap decides
+    assert all(p.epochs(5_000) <= p.max_epochs for p in PROFILES.values())
+
+
+def test_profile_grid_keeps_the_ends_and_the_values_the_text_uses():
+    values = [2, 4, 8, 16, 32]
+    assert PROFILES["cpu"].grid(values, keep=[16]) == values == PROFILES["gpu"].grid(values)
+    assert PROFILES["smoke"].grid(values, keep=[16]) == [2, 16, 32]
+    assert PROFILES["smoke"].grid(values) == [2, 32]
+
+
+def test_no_notebook_branches_on_the_profile_name():
+    for path in sorted((ROOT / "book").glob("*/*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                code = "".join(cell["source"])
+                assert "profile.name ==" not in code and "profile.name !=" not in code, \
+                    f"{path.name}: profiles change numbers, never code; use profile.grid or a profile field"
 
 
 # data -----------------------------------------------------------------------------------
