@@ -45,8 +45,10 @@ def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
     """
     if size < 1 or size % 2 == 0:
         raise ValueError(f"the median filter needs an odd size of at least 1; got {size}")
-    x = as_float(x)
     pad = size // 2
-    padded = F.pad(x, (pad, pad, pad, pad), mode="reflect") if pad else x
-    patches = padded.unfold(2, size, 1).unfold(3, size, 1)  # (N, C, H, W, size, size)
-    return patches.flatten(-2).median(-1).values
+    out = []
+    for chunk in as_float(x).split(1000):  # the patches take size**2 times the memory of the images
+        padded = F.pad(chunk, (pad, pad, pad, pad), mode="reflect") if pad else chunk
+        patches = padded.unfold(2, size, 1).unfold(3, size, 1)  # (N, C, H, W, size, size)
+        out.append(patches.flatten(-2).median(-1).values)
+    return torch.cat(out)
