@@ -104,16 +104,17 @@ def main() -> int:
     print(f"profile {args.profile}, model cache {os.environ['AECOURSE_CHECKPOINTS']}, "
           f"executed notebooks in {out_dir.relative_to(ROOT)}", flush=True)
 
-    rows = []
+    rows, results = [], []
     for path in selected:
         seconds, peak, result = run(path, out_dir, args.timeout, args.keep_going)
+        results.append(result)
         rows.append(f"| {path.parent.name} | {seconds:.0f} | {peak:.2f} | {result} |")
         print(rows[-1], flush=True)
     table = "\n".join([f"Profile `{args.profile}`:", "", "| chapter | seconds | peak kernel memory (GB) | result |",
                        "|---|---|---|---|", *rows])
     (out_dir / "summary.md").write_text(table + "\n")
     print("\n" + table)
-    return 0 if all(row.endswith("| ok |") for row in rows) else 1
+    return 0 if all(result == "ok" for result in results) else 1
 
 
 if __name__ == "__main__":

@@ -117,21 +117,19 @@ def find_test_files(root: Path) -> tuple[Path, Path] | None:
     from torchvision.datasets.utils import check_integrity
 
     md5 = dict(TV.resources)
+    kinds = [  # the .gz files torchvision downloads, then the decompressed ones an earlier run left
+        (TEST_FILES, lambda p: check_integrity(str(p), md5[p.name]), "fails its MD5 checksum"),
+        (PLAIN_FILES, lambda p: _idx_ok(p, PLAIN_FILES[p.name]), "is not the 10,000-image MNIST test set's idx file"),
+    ]
     for folder in _raw_sources(root):
-        paths = [folder / name for name in TEST_FILES]
-        if all(p.exists() for p in paths):
-            bad = [p.name for p in paths if not check_integrity(str(p), md5[p.name])]
+        for names, ok, why in kinds:
+            paths = [folder / name for name in names]
+            if not all(p.exists() for p in paths):
+                continue
+            bad = [p.name for p in paths if not ok(p)]
             if not bad:
                 return paths[0], paths[1]
-            warnings.warn(f"{folder}: {', '.join(bad)} fails its MD5 checksum (corrupt or partial); ignoring it.",
-                          stacklevel=2)
-        plain = [folder / name for name in PLAIN_FILES]
-        if all(p.exists() for p in plain):
-            bad = [p.name for p in plain if not _idx_ok(p, PLAIN_FILES[p.name])]
-            if not bad:
-                return plain[0], plain[1]
-            warnings.warn(f"{folder}: {', '.join(bad)} is not the 10,000-image MNIST test set's idx file "
-                          "(corrupt or partial); ignoring it.", stacklevel=2)
+            warnings.warn(f"{folder}: {', '.join(bad)} {why} (corrupt or partial); ignoring it.", stacklevel=2)
     return None
 
 
