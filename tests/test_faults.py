@@ -8,11 +8,11 @@ from pathlib import Path
 import matplotlib
 import pytest
 import torch
-import torch.nn.functional as F
 
-from aecourse import fit, load_or_train, setup
-from aecourse.checkpoints import _key, save_checkpoint, try_load
+from aecourse import fit, mse_loss, setup, train_or_load
+from aecourse.checkpoints import checkpoint_path, save_checkpoint, try_load
 from aecourse.data import OfflineDataWarning, find_test_files, load_mnist
+from aecourse.fingerprint import training_key
 from aecourse.models import Autoencoder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,8 +21,8 @@ needs_test_files = pytest.mark.skipif(not SHARED_RAW.is_dir(), reason="../shared
 
 
 # checkpoints that cannot be written -------------------------------------------------------
-def _unwritable(kind: str, tmp_path: Path, monkeypatch) -> Path:
-    """A checkpoint folder that saving fails in, in one of several ways."""
+def _unwritable(kind: str, tmp_path: Path, monkeypatch, name: str) -> Path:
+    """A checkpoint folder that saving the checkpoint `name` fails in, in one of several ways."""
     if kind == "parent is a file":  # fails for root too
         (tmp_path / "afile").write_text("not a folder")
         return tmp_path / "afile" / "ckpt"
@@ -33,7 +33,7 @@ def _unwritable(kind: str, tmp_path: Path, monkeypatch) -> Path:
             pytest.skip("root writes into read-only folders")
         folder.chmod(0o555)
     elif kind == "name taken by a folder":  # the temporary file is written, the rename fails
-        (folder / "m.pt" / "inside").mkdir(parents=True)
+        (folder / name / "inside").mkdir(parents=True)
     elif kind == "torch.save fails midway":
         def partial_save(obj, f):
             Path(f).write_bytes(b"partial")
@@ -45,24 +45,26 @@ def _unwritable(kind: str, tmp_path: Path, monkeypatch) -> Path:
 @pytest.mark.parametrize("kind", ["parent is a file", "read-only folder", "name taken by a folder",
                                   "torch.save fails midway"])
 def test_unsaveable_checkpoint_warns_with_the_path_and_keeps_the_trained_model(kind, tmp_path, monkeypatch):
-    folder = _unwritable(kind, tmp_path, monkeypatch)
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(folder))
     torch.manual_seed(0)
     model, x = Autoencoder(2), (torch.rand(64, 28, 28) * 255).to(torch.uint8)
+    settings = {"epochs": 1, "batch_size": 32, "lr": 1e-3, "seed": 0}
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path / "ckpt"))
+    path = checkpoint_path(training_key(model, mse_loss, (x,), fit, **settings))
+    folder = _unwritable(kind, tmp_path, monkeypatch, path.name)
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(folder))
     initial = {k: v.clone() for k, v in model.state_dict().items()}
-    trained = {}
+    reference = Autoencoder(2)
+    reference.load_state_dict(initial)
+    with torch.random.fork_rng():  # what train_or_load should leave in the model: fit from seed 0
+        torch.manual_seed(0)
+        fit(reference, mse_loss, x, epochs=1, batch_size=32, lr=1e-3, progress=False)
 
-    def train(m):
-        history = fit(m, lambda m, xb: F.mse_loss(m(xb), xb), x, epochs=1, batch_size=32, progress=False)
-        trained.update({k: v.clone() for k, v in m.state_dict().items()})
-        return history
-
-    with pytest.warns(UserWarning) as record:  # a folder named m.pt is also reported as unreadable first
-        history = load_or_train("m", model, train, verbose=False)
+    with pytest.warns(UserWarning) as record:  # a folder under the checkpoint's name is also reported as unreadable
+        train_or_load(model, mse_loss, x, **settings, progress=False, verbose=False)
     (message,) = [str(w.message) for w in record if "could not save the checkpoint" in str(w.message)]
-    assert str(folder / "m.pt") in message and "retrained next run" in message
-    assert len(history) == 1 and not model.training
-    assert all(torch.equal(v, trained[k]) for k, v in model.state_dict().items())  # the trained weights
+    assert str(folder / path.name) in message and "retrained next run" in message
+    assert len(model.history) == 1 and not model.training
+    assert all(torch.equal(v, reference.state_dict()[k]) for k, v in model.state_dict().items())  # trained weights
     assert not all(torch.equal(v, initial[k]) for k, v in model.state_dict().items())
     if folder.is_dir():
         assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]  # no temporary file left
@@ -73,7 +75,7 @@ def test_rejected_checkpoint_leaves_the_model_untouched(tmp_path):
     torch.manual_seed(0)
     saved, model = Autoencoder(3), Autoencoder(2)  # the first layer (784 -> 256) has the same shape in both
     assert saved.encoder[1].weight.shape == model.encoder[1].weight.shape
-    path, key = tmp_path / "m.pt", _key(model, {})
+    path, key = tmp_path / "m.pt", "the key"
     save_checkpoint(path, saved, [1.0], key)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     with pytest.warns(UserWarning, match="does not fit") as record:
@@ -85,7 +87,7 @@ def test_rejected_checkpoint_leaves_the_model_untouched(tmp_path):
 def test_checkpoint_with_an_extra_tensor_is_rejected_before_copying(tmp_path):
     torch.manual_seed(0)
     other, model = Autoencoder(2), Autoencoder(2)
-    path, key = tmp_path / "m.pt", _key(model, {})
+    path, key = tmp_path / "m.pt", "the key"
     torch.save({"state_dict": {**other.state_dict(), "extra": torch.zeros(1)}, "history": [], "key": key}, path)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     with pytest.warns(UserWarning, match="does not fit") as record:
@@ -95,13 +97,13 @@ def test_checkpoint_with_an_extra_tensor_is_rejected_before_copying(tmp_path):
 
 
 def test_checkpoint_warnings_name_the_full_path(tmp_path, monkeypatch):
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
-    load_or_train("m", Autoencoder(2), lambda m: [1.0], verbose=False)
-    with pytest.warns(UserWarning, match=re.escape(f"{tmp_path / 'm.pt'}: checkpoint was made for another")):
-        load_or_train("m", Autoencoder(3), lambda m: [1.0], verbose=False)
-    (tmp_path / "m.pt").write_bytes(b"not a checkpoint")
-    with pytest.warns(UserWarning, match=re.escape(f"{tmp_path / 'm.pt'}: unreadable")):
-        load_or_train("m", Autoencoder(3), lambda m: [1.0], verbose=False)
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, Autoencoder(2), [1.0], "one key")
+    with pytest.warns(UserWarning, match=re.escape(f"{path}: checkpoint was made for another")):
+        assert try_load(path, Autoencoder(2), "another key") is None
+    path.write_bytes(b"not a checkpoint")
+    with pytest.warns(UserWarning, match=re.escape(f"{path}: unreadable")):
+        assert try_load(path, Autoencoder(2), "one key") is None
 
 
 # the data cache ---------------------------------------------------------------------------
@@ -171,7 +173,7 @@ def test_offline_warning_without_test_files_says_1000_are_held_out(tmp_path, mon
 ])
 def test_setup_tells_the_truth_about_the_budget(profile, device, says, monkeypatch, capsys):
     monkeypatch.setenv("AECOURSE_PROFILE", profile)
-    monkeypatch.setattr("aecourse.course.get_device", lambda: torch.device(device))
+    monkeypatch.setattr("aecourse.session.get_device", lambda: torch.device(device))
     with matplotlib.rc_context():
         assert setup()[1].name == profile
     out = capsys.readouterr().out

@@ -22,7 +22,6 @@ from aecourse import (  # noqa: E402
     fit,
     get_device,
     get_profile,
-    load_or_train,
     mse,
     plot_history,
     plot_latent,
@@ -31,7 +30,6 @@ from aecourse import (  # noqa: E402
     show_images,
     slider,
 )
-from aecourse.checkpoints import checkpoint_dir  # noqa: E402
 from aecourse.data import OfflineDataWarning, find_test_files, load_mnist  # noqa: E402
 from aecourse.models import Autoencoder  # noqa: E402
 from aecourse.profiles import PROFILES  # noqa: E402
@@ -234,77 +232,6 @@ def test_predict_batches_match_one_pass(device):
         assert torch.allclose(out, model(as_float(x)), atol=1e-6)
 
 
-# checkpoints ----------------------------------------------------------------------------
-def _train_counter(calls):
-    def train(model):
-        calls.append(1)
-        with torch.no_grad():
-            for p in model.parameters():
-                p.fill_(0.5)
-        return [1.0, 0.5]
-    return train
-
-
-@on_every_device
-def test_checkpoint_is_saved_then_loaded(device, tmp_path, monkeypatch):
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
-    calls = []
-    h1 = load_or_train("m", Autoencoder(2).to(device), _train_counter(calls), config={"a": 1}, verbose=False)
-    saved = torch.load(tmp_path / "m.pt", weights_only=True)["state_dict"]
-    assert all(t.device.type == "cpu" for t in saved.values())  # saved from the CPU: loadable on any machine
-    fresh = Autoencoder(2).to(device)
-    h2 = load_or_train("m", fresh, _train_counter(calls), config={"a": 1}, verbose=False)
-    assert calls == [1] and h1 == h2 == [1.0, 0.5]
-    assert all(torch.all(p == 0.5) and _on(p, device) for p in fresh.parameters())  # loaded onto the model's device
-    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
-    assert checkpoint_dir() == tmp_path
-
-
-def test_corrupt_checkpoint_is_retrained(tmp_path, monkeypatch):
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
-    calls = []
-    load_or_train("m", Autoencoder(2), _train_counter(calls), verbose=False)
-    data = (tmp_path / "m.pt").read_bytes()
-    (tmp_path / "m.pt").write_bytes(data[: len(data) // 2])  # a half-written file
-    with pytest.warns(UserWarning, match="unreadable"):
-        load_or_train("m", Autoencoder(2), _train_counter(calls), verbose=False)
-    assert calls == [1, 1]
-    load_or_train("m", Autoencoder(2), _train_counter(calls), verbose=False)  # and the new file is good
-    assert calls == [1, 1]
-
-
-def test_mismatched_checkpoint_is_retrained(tmp_path, monkeypatch):
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
-    calls = []
-    load_or_train("m", Autoencoder(2), _train_counter(calls), config={"epochs": 1}, verbose=False)
-    with pytest.warns(UserWarning, match="another model or configuration"):
-        load_or_train("m", Autoencoder(2), _train_counter(calls), config={"epochs": 2}, verbose=False)
-    with pytest.warns(UserWarning, match="another model or configuration"):
-        load_or_train("m", Autoencoder(3), _train_counter(calls), config={"epochs": 2}, verbose=False)
-    assert calls == [1, 1, 1]
-
-
-def test_checkpoint_with_wrong_shapes_is_retrained(tmp_path, monkeypatch):
-    from aecourse.checkpoints import _key, save_checkpoint
-
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
-    model = Autoencoder(2)
-    save_checkpoint(tmp_path / "m.pt", Autoencoder(3), [1.0], _key(model, {}))  # right key, wrong weights
-    calls = []
-    with pytest.warns(UserWarning, match="does not fit"):
-        load_or_train("m", model, _train_counter(calls), verbose=False)
-    assert calls == [1]
-
-
-def test_checkpoint_load_refuses_pickled_code(tmp_path, monkeypatch):
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
-    torch.save({"key": "x", "obj": Path("x")}, tmp_path / "m.pt")  # not loadable with weights_only=True
-    calls = []
-    with pytest.warns(UserWarning, match="unreadable"):
-        load_or_train("m", Autoencoder(2), _train_counter(calls), verbose=False)
-    assert calls == [1]
-
-
 # metrics --------------------------------------------------------------------------------
 def test_mse_and_psnr_known_values():
     x = torch.zeros(2, 1, 28, 28)
@@ -417,8 +344,9 @@ def test_check_pca_match_wants_the_smallest_k():
 # Chapters 2-6: corruption, median filter, linear probe, stacking, self-checks -------------
 from aecourse.baselines import median_filter  # noqa: E402
 from aecourse.metrics import linear_probe  # noqa: E402
-from aecourse.models import StackedAutoencoder, new_layers, pretrain_layers  # noqa: E402
+from aecourse.models import StackedAutoencoder, new_layers  # noqa: E402
 from aecourse.noise import corrupt  # noqa: E402
+from aecourse.pretraining import pretrain_layers  # noqa: E402
 
 
 @on_every_device
@@ -474,14 +402,14 @@ def test_linear_probe_reads_separable_codes_and_not_noise(device):
 def test_stack_is_built_from_the_pretrained_layers(tmp_path, monkeypatch):
     monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
     x = (torch.rand(256, 1, 28, 28) * 255).to(torch.uint8)
-    layers = pretrain_layers([784, 32, 8], x, epochs=1, name="t", config={})
+    layers = pretrain_layers([784, 32, 8], x, epochs=1, batch_size=128)
     assert [tuple(layer.encoder[0].weight.shape) for layer in layers] == [(32, 784), (8, 32)]
     assert isinstance(layers[-1].encoder[1], nn.Identity) and isinstance(layers[0].encoder[1], nn.Sigmoid)
     stack = StackedAutoencoder(layers)
     images = torch.rand(5, 1, 28, 28)
     assert stack(images).shape == (5, 1, 28, 28) and stack.encoder(images).shape == (5, 8)
     assert stack.encoder[1] is layers[0].encoder  # the stack uses the layers, not copies
-    again = pretrain_layers([784, 32, 8], x, epochs=1, name="t", config={})  # from the cache, same weights
+    again = pretrain_layers([784, 32, 8], x, epochs=1, batch_size=128)  # from the cache, same weights
     assert torch.equal(again[0].encoder[0].weight, layers[0].encoder[0].weight)
     torch.manual_seed(0)
     fresh = new_layers([784, 32, 8])
@@ -513,7 +441,7 @@ def test_chapter_self_checks_tell_right_from_wrong(check, right, wrong, capsys):
 def test_chapter_2_and_4_checks_on_a_small_stack(tmp_path, monkeypatch):
     monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
     x = (torch.rand(64, 1, 28, 28) * 255).to(torch.uint8)
-    layers = pretrain_layers([784, 16, 4], x, epochs=1, name="c", config={})
+    layers = pretrain_layers([784, 16, 4], x, epochs=1, batch_size=128)
     assert checks.check_rounded_accuracy((as_float(x) == 0).float().mean().item(), as_float(x))
     assert not checks.check_rounded_accuracy(0.5, as_float(x))
 

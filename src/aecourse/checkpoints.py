@@ -1,4 +1,4 @@
-"""Load the checkpoint if it exists, otherwise train, and save it for the next run.
+"""Train a model, or load it if that very training ran before: the checkpoint cache.
 
 A checkpoint is ``{"state_dict", "history", "key"}`` written atomically (to a temporary
 file, then renamed), so an interrupted run never leaves a half-written file under the
@@ -10,28 +10,24 @@ path: the trained model is kept and used, and only the next run trains again.
 """
 
 import contextlib
-import json
+import hashlib
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
+from .fingerprint import training_key
+from .train import fit
 
 
 def checkpoint_dir() -> Path:
     return Path(os.environ.get("AECOURSE_CHECKPOINTS") or Path.home() / ".cache" / "aecourse" / "checkpoints")
 
 
-# Bumped when the package's training changes what the same configuration produces (2: fit skips
-# the ragged last batch), so that models cached by older code are retrained, not reused.
-TRAINING_VERSION = 2
-
-
-def _key(model: torch.nn.Module, config: dict) -> str:
-    """What a checkpoint must match: the architecture, the training configuration and the training code."""
-    return json.dumps({"model": repr(model), "config": config, "training": TRAINING_VERSION}, sort_keys=True,
-                      default=str)
+def checkpoint_path(key: str) -> Path:
+    """Where the checkpoint of the training described by `key` lives: a file named by the key's hash."""
+    return checkpoint_dir() / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.pt"
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, history: list[float], key: str) -> bool:
@@ -90,23 +86,33 @@ def try_load(path: Path, model: torch.nn.Module, key: str) -> list[float] | None
     return list(saved.get("history", []))
 
 
-def load_or_train(name: str, model: torch.nn.Module, train: Callable[[torch.nn.Module], list[float]],
-                  config: dict | None = None, verbose: bool = True) -> list[float]:
-    """Fill `model` with cached weights, or run ``train(model)`` and cache the result.
+def train_or_load(model: torch.nn.Module, loss_fn, *tensors: torch.Tensor, epochs: int, batch_size: int,
+                  lr: float = 1e-3, seed: int = 0, desc: str | None = None, progress: bool = True,
+                  verbose: bool = True) -> torch.nn.Module:
+    """Train `model` as ``fit(model, loss_fn, *tensors, ...)`` would, or load the result of that same training.
 
-    `config` is everything besides the architecture that the weights depend on (profile,
-    data, epochs, loss, ...): a checkpoint made with another one is retrained. Returns the
-    training-loss history.
+    The checkpoint is found by what the training received (`aecourse.fingerprint`): the
+    model with its starting weights, the loss, the data, `epochs`, `batch_size`, `lr`, `seed`
+    and the code of `fit`. Change any of them and the model is trained anew; `desc`,
+    `progress` and `verbose` only change what is shown. The batches are drawn from a
+    generator seeded with `seed` and the caller's random state is left as it was, so loading
+    and training leave the notebook's later random numbers the same. Returns `model`, in eval
+    mode, with its per-epoch training loss as ``model.history``.
     """
-    path = checkpoint_dir() / f"{name}.pt"
-    key = _key(model, config or {})
+    desc = desc or type(model).__name__
+    key = training_key(model, loss_fn, tensors, fit, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    path = checkpoint_path(key)
     history = try_load(path, model, key)
     if history is not None:
-        model.eval()
         if verbose:
-            print(f"{name}: loaded from the checkpoint cache ({path})")
-        return history
-    history = train(model)
-    save_checkpoint(path, model, history, key)
+            print(f"{desc}: loaded from the checkpoint cache ({path.name})")
+    else:
+        device = next(model.parameters()).device
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            history = fit(model, loss_fn, *tensors, epochs=epochs, batch_size=batch_size, lr=lr, desc=desc,
+                          progress=progress)
+        save_checkpoint(path, model, history, key)
     model.eval()
-    return history
+    model.history = history
+    return model

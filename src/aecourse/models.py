@@ -5,12 +5,7 @@ so a later chapter can import it instead of pasting it again.
 """
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-
-from .checkpoints import load_or_train
-from .data import as_float
-from .train import fit, predict
 
 
 # Chapter 1: the autoencoder.
@@ -55,30 +50,6 @@ def new_layers(sizes):
     top = len(sizes) - 1
     return [Layer(n_in, n_out, code=nn.Identity if k == top else nn.Sigmoid)
             for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), start=1)]
-
-
-def pretrain_layers(sizes, x, epochs, name, config, corrupt=None, batch_size=128, lr=2e-3):
-    """Greedy layer-wise pretraining: layer k is a shallow autoencoder trained on layer k-1's codes.
-
-    Every layer rebuilds values in [0, 1] (pixels, then sigmoid codes) with the BCE loss. With
-    `corrupt`, each layer sees a corrupted input and must rebuild the clean one (chapter 4).
-    """
-    torch.manual_seed(0)  # the same initial weights on every run
-    layers, h = new_layers(sizes), as_float(x).flatten(1)  # the input of layer 1: pixels
-    for k, (layer, n_in, n_out) in enumerate(zip(layers, sizes, sizes[1:]), start=1):
-        layer.to(h.device)
-
-        def loss(layer, h):
-            h_in = h if corrupt is None else corrupt(h)
-            return F.binary_cross_entropy(layer(h_in), h)  # the target is the clean input
-
-        torch.manual_seed(k)  # the same batches whether the layers below were trained or loaded
-        layer.history = load_or_train(
-            f"{name}-layer{k}-{n_in}-{n_out}", layer,
-            lambda m: fit(m, loss, h, epochs=epochs, batch_size=batch_size, lr=lr, desc=f"layer {k}"),
-            config={**config, "sizes": sizes[:k + 1]}, verbose=False)
-        h = predict(layer.encoder, h)  # the codes of layer k are the data of layer k + 1
-    return layers
 
 
 class StackedAutoencoder(nn.Module):

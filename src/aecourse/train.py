@@ -1,11 +1,12 @@
-"""The training loop every chapter shares: shuffled index batches, Adam, a progress bar, a loss history."""
+"""The training loop every chapter shares, as chapter 1 writes it out: shuffled index batches, Adam, a
+progress bar, a loss history."""
 
 from collections.abc import Callable
 
 import torch
-from tqdm.auto import tqdm
 
 from .data import as_float
+from .progress import progress as progress_bar
 
 
 def batches(n: int, batch_size: int, shuffle: bool = True, device: torch.device | str = "cpu",
@@ -52,7 +53,7 @@ def fit(model: torch.nn.Module, loss_fn: Callable, *tensors: torch.Tensor, epoch
     optimizer = optimizer or adam(model, lr)
     history = []
     model.train()
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
+    bar = progress_bar(range(epochs), desc, enabled=progress)
     for _ in bar:
         total, seen = torch.zeros((), device=tensors[0].device), 0
         for idx in batches(n, batch_size, device=tensors[0].device, drop_last=True):

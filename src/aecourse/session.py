@@ -1,4 +1,4 @@
-"""The first call of every chapter: seeds, device, profile, and one line that says which."""
+"""Starting a chapter's session: seeds, device, profile, figure settings, and one line that says which."""
 
 import os
 import random

@@ -1,0 +1,98 @@
+"""What a trained model depends on, as text: the checkpoint cache's key.
+
+`training_key` describes one call of `train_or_load` from what it actually received: the
+model (its classes, their code, its shapes and its starting weights), the loss function (its
+code, the values it closes over, the course functions it calls), the optimiser settings, the
+batch size, the epochs, the seed, the data (hashed), and the code of the training loop
+itself. Two calls share a checkpoint only if all of these agree, so a model cached by older
+code, on other data or with other settings is retrained, never reused.
+"""
+
+import functools
+import hashlib
+import inspect
+import json
+import types
+
+import torch
+
+OURS = ("__main__", "aecourse")  # code whose text counts: the notebook's and the course package's
+
+
+def tensor_digest(*tensors: torch.Tensor) -> str:
+    """A SHA-1 of the tensors' shapes, dtypes and values (wherever they live)."""
+    h = hashlib.sha1()
+    for t in tensors:
+        t = t.detach().cpu().contiguous()
+        h.update(f"{tuple(t.shape)}{t.dtype}".encode())
+        h.update(t.view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def _is_ours(obj) -> bool:
+    return (getattr(obj, "__module__", None) or "").split(".")[0] in OURS
+
+
+def _code(code: types.CodeType) -> list:
+    """The bytecode, constants (nested code included) and names of a code object: its text, minus line numbers."""
+    consts = [_code(c) if isinstance(c, types.CodeType) else sorted(map(repr, c)) if isinstance(c, frozenset)
+              else repr(c) for c in code.co_consts]  # a frozenset's order changes from run to run
+    return [code.co_code.hex(), consts, list(code.co_names)]
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """The global names a code object and the code nested in it (comprehensions, inner functions) use."""
+    return set(code.co_names).union(*(_names(c) for c in code.co_consts if isinstance(c, types.CodeType)))
+
+
+def _value(v, seen: set):
+    """How a value a function uses enters the key."""
+    if isinstance(v, torch.nn.Module):
+        return describe_model(v)
+    if callable(v):
+        return describe_function(v, seen)
+    if isinstance(v, torch.Tensor):
+        return tensor_digest(v)
+    if isinstance(v, (int, float, str, bool, type(None), tuple)):
+        return repr(v)
+    return type(v).__qualname__  # a module, the data object, ...: named, not described
+
+
+def describe_function(fn, seen: set | None = None):
+    """A function as the key sees it: its code and everything of ours that it reaches.
+
+    For the course's own functions (defined in the notebook or the package), that is the
+    bytecode, the default arguments, the values it closes over and, by name, the global
+    functions and plain values it uses, followed recursively. Library functions
+    (torch, ...) are named only.
+    """
+    seen = set() if seen is None else seen
+    if isinstance(fn, functools.partial):
+        return ["partial", describe_function(fn.func, seen), [_value(a, seen) for a in fn.args],
+                {k: _value(v, seen) for k, v in sorted(fn.keywords.items())}]
+    name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__qualname__)}"
+    if not inspect.isfunction(fn) or not _is_ours(fn) or id(fn) in seen:
+        return name
+    seen.add(id(fn))
+    used = {n: fn.__globals__[n] for n in _names(fn.__code__) if n in fn.__globals__}
+    return [name, _code(fn.__code__), [_value(d, seen) for d in fn.__defaults__ or ()],
+            {k: _value(v, seen) for k, v in sorted((fn.__kwdefaults__ or {}).items())},
+            [_value(c.cell_contents, seen) for c in fn.__closure__ or ()],
+            {n: _value(v, seen) for n, v in sorted(used.items())
+             if not isinstance(v, types.ModuleType) and not inspect.isclass(v)}]
+
+
+def describe_model(model: torch.nn.Module) -> list:
+    """The architecture (printed), the code of every class of ours in it, and the starting weights."""
+    classes = {type(m) for m in model.modules() if _is_ours(type(m))}
+    code = {c.__qualname__: {k: describe_function(v) for k, v in sorted(vars(c).items()) if inspect.isfunction(v)}
+            for c in sorted(classes, key=lambda c: c.__qualname__)}
+    state = model.state_dict()
+    return [repr(model), code, {k: tensor_digest(v) for k, v in state.items()}]
+
+
+def training_key(model, loss_fn, tensors, training_fn, **settings) -> str:
+    """The key of one training: everything above, and `settings` (epochs, batch size, lr, seed, ...)."""
+    return json.dumps({"model": describe_model(model), "loss": describe_function(loss_fn),
+                       "data": tensor_digest(*tensors), "training": describe_function(training_fn),
+                       "settings": settings}, sort_keys=True, default=str)
