@@ -1,7 +1,8 @@
 """Autoencoders, hands-on: the helper package the chapters import.
 
 The machinery lives here (device, data, training loop, checkpoint cache, plots, sliders,
-metrics, self-checks); each model is taught, and written, in its chapter's notebook.
+metrics, exercise checks (aecourse.exercises)); each model is taught, and written, in its
+chapter's notebook.
 """
 
 from .baselines import PCA
