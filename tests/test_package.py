@@ -18,7 +18,6 @@ from aecourse import (  # noqa: E402
     PCA,
     as_float,
     batches,
-    checks,  # noqa: E402
     fit,
     get_device,
     get_profile,
@@ -309,38 +308,6 @@ def test_slider_shows_a_widget_live_and_html_on_the_static_page():
     assert "aecourse-slider" in bundle["text/html"]
 
 
-# self-checks ----------------------------------------------------------------------------
-def test_check_n_params_tells_right_from_wrong(capsys):
-    layers = lambda d: [(784, 256), (256, 64), (64, d), (d, 64), (64, 256), (256, 784)]  # noqa: E731
-    assert checks.check_n_params(lambda d: sum(m * n + n for m, n in layers(d)))
-    assert not checks.check_n_params(lambda d: sum(m * n for m, n in layers(d)))
-    assert "biases" in capsys.readouterr().out
-    assert not checks.check_n_params(lambda d: None)
-
-
-def test_check_bce_tells_right_from_wrong(capsys):
-    def right(x_hat, x, eps=1e-7):
-        x_hat = x_hat.clamp(eps, 1 - eps)
-        return -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).mean()
-
-    assert checks.check_bce(right)
-    assert not checks.check_bce(lambda x_hat, x: -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).mean())
-    assert "Clamp" in capsys.readouterr().out
-    assert not checks.check_bce(lambda x_hat, x: right(x_hat, x) * 784)
-    assert not checks.check_bce(lambda x_hat, x: -right(x_hat, x))
-
-
-def test_check_pca_match_wants_the_smallest_k():
-    torch.manual_seed(0)
-    x = torch.rand(60, 28, 28)
-    errs = {k: mse(PCA(k).fit(x)(x), as_float(x)) for k in range(1, 8)}
-    target = (errs[4] + errs[5]) / 2  # between 4 and 5 components: the answer is 5
-    assert checks.check_pca_match(5, x, x, target)
-    assert not checks.check_pca_match(4, x, x, target)
-    assert not checks.check_pca_match(6, x, x, target)
-    assert not checks.check_pca_match(None, x, x, target)
-
-
 # Chapters 2-6: corruption, median filter, linear probe, stacking, self-checks -------------
 from aecourse.baselines import median_filter  # noqa: E402
 from aecourse.metrics import linear_probe  # noqa: E402
@@ -414,55 +381,3 @@ def test_stack_is_built_from_the_pretrained_layers(tmp_path, monkeypatch):
     torch.manual_seed(0)
     fresh = new_layers([784, 32, 8])
     assert not torch.equal(fresh[0].encoder[0].weight, layers[0].encoder[0].weight)
-
-
-@pytest.mark.parametrize("check, right, wrong", [
-    (checks.check_masking, lambda x, f: x * (torch.rand_like(x) >= f), lambda x, f: x.mul_(torch.rand_like(x) >= f)),
-    (checks.check_dae_loss,
-     lambda m, x: F.binary_cross_entropy(m(corrupt(x, "salt_and_pepper", 0.2)), x),
-     lambda m, x: (lambda xn: F.binary_cross_entropy(m(xn), xn))(corrupt(x, "salt_and_pepper", 0.2))),
-    (checks.check_psnr, lambda a, b: (10 * torch.log10(1 / (a - b).pow(2).flatten(1).mean(1))).mean().item(),
-     lambda a, b: (10 * torch.log10(1 / (a - b).pow(2).mean())).item()),
-    (checks.check_kl, lambda mu, lv: 0.5 * (mu ** 2 + lv.exp() - 1 - lv).sum(1),
-     lambda mu, lv: 0.5 * (mu ** 2 + lv.exp() - 1 - lv).sum()),
-    (checks.check_reparameterize, lambda mu, lv: mu + torch.exp(0.5 * lv) * torch.randn_like(mu),
-     lambda mu, lv: mu + torch.exp(lv) * torch.randn_like(mu)),
-    (checks.check_interpolation, lambda a, b, n: torch.stack([a + (b - a) * i / (n - 1) for i in range(n)]),
-     lambda a, b, n: torch.stack([a + (b - a) * i / n for i in range(n)])),
-    (checks.check_conv_out, lambda n, k, s, p: (n + 2 * p - k) // s + 1, lambda n, k, s, p: (n - k) // s + 1),
-    (checks.check_deconv_out, lambda n, k, s, p, op: (n - 1) * s - 2 * p + k + op, lambda n, k, s, p, op: n * s),
-])
-def test_chapter_self_checks_tell_right_from_wrong(check, right, wrong, capsys):
-    assert check(right) is True
-    assert check(wrong) is False
-    assert "Not yet" in capsys.readouterr().out
-
-
-def test_chapter_2_and_4_checks_on_a_small_stack(tmp_path, monkeypatch):
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
-    x = (torch.rand(64, 1, 28, 28) * 255).to(torch.uint8)
-    layers = pretrain_layers([784, 16, 4], x, epochs=1, batch_size=128)
-    assert checks.check_rounded_accuracy((as_float(x) == 0).float().mean().item(), as_float(x))
-    assert not checks.check_rounded_accuracy(0.5, as_float(x))
-
-    def encode(images):
-        h = images.flatten(1)
-        for layer in layers:
-            h = layer.encoder(h)
-        return h
-
-    assert checks.check_stack_encoder(encode, layers, as_float(x))
-    assert not checks.check_stack_encoder(lambda images: layers[0].encoder(images.flatten(1)), layers, as_float(x))
-    import copy
-
-    def copied(ls):
-        return nn.Sequential(StackedAutoencoder(copy.deepcopy(ls)).encoder, nn.Linear(4, 10))
-
-    def shared(ls):
-        return nn.Sequential(StackedAutoencoder(ls).encoder, nn.Linear(4, 10))
-
-    assert checks.check_classifier(copied, layers)
-    assert not checks.check_classifier(shared, layers)
-    clf = nn.Sequential(StackedAutoencoder(copy.deepcopy(layers)).encoder, nn.Linear(4, 10))
-    assert not checks.check_frozen(lambda m: None, clf)
-    assert checks.check_frozen(lambda m: [p.requires_grad_(False) for p in m[0].parameters()], clf)

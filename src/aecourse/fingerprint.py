@@ -23,9 +23,9 @@ def tensor_digest(*tensors: torch.Tensor) -> str:
     """A SHA-1 of the tensors' shapes, dtypes and values (wherever they live)."""
     h = hashlib.sha1()
     for t in tensors:
-        t = t.detach().cpu().contiguous()
         h.update(f"{tuple(t.shape)}{t.dtype}".encode())
-        h.update(t.view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        if t.numel():
+            h.update(t.detach().contiguous().view(-1).view(torch.uint8).cpu().numpy().tobytes())
     return h.hexdigest()
 
 
