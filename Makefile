@@ -18,8 +18,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 install: $(VENV)/.installed
 
 book: install  ## execute every chapter and build the HTML site into _build/html
-	@# The execution cache knows the code, not the profile: start it afresh when the profile changes.
-	@mkdir -p _build; p="$${AECOURSE_PROFILE:-default}"; \
+	@# The execution cache knows the notebooks' code, not the profile or the package: start it afresh when either changes.
+	@mkdir -p _build; p="$${AECOURSE_PROFILE:-default} $$(cat src/aecourse/*.py src/aecourse/*/*.py requirements.txt | sha1sum)"; \
 	  if [ "$$(cat _build/.profile 2>/dev/null)" != "$$p" ]; then rm -rf _build/.jupyter_cache; fi; echo "$$p" > _build/.profile
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "Open _build/html/index.html"

@@ -2,34 +2,43 @@
 
     python scripts/make_cover.py [out.png]
 
-Uses the checkpoint cache, so after chapter 1 has run it only draws; otherwise it trains the
-three models with the current profile first.
+The models come from chapter 1's own `autoencoder` function, read from the notebook and run
+here, so they are the chapter's models: after chapter 1 has run in the same profile, the codes
+of 2 and 8 are loaded from the checkpoint cache (chapter 1 trains its code of 32 by hand, so
+that one is trained here once, then cached).
 """
 
+import json
 import sys
+from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from aecourse import as_float, fit, load_mnist, load_or_train, setup, show_images
+from aecourse import as_float, bce_loss, load_mnist, setup, show_images, train_or_load
 from aecourse.models import Autoencoder
+
+CHAPTER_1 = Path(__file__).resolve().parents[1] / "book" / "01-autoencoder" / "autoencoder.ipynb"
+
+
+def chapter_1_autoencoder(**namespace):
+    """Chapter 1's `autoencoder(latent_dim)`, defined by running its cell with `namespace` as the globals."""
+    cells = ["".join(c["source"]) for c in json.loads(CHAPTER_1.read_text())["cells"] if c["cell_type"] == "code"]
+    (cell,) = [c for c in cells if c.startswith("def autoencoder(")]
+    namespace.update(torch=torch, Autoencoder=Autoencoder, train_or_load=train_or_load, bce_loss=bce_loss)
+    exec(cell, namespace)  # noqa: S102
+    return namespace["autoencoder"]
 
 
 def main(out: str = "book/images/cover.png") -> None:
     device, profile = setup()
     data = load_mnist(device, profile)
-    epochs = profile.epochs(len(data.x_train))
-    config = {"profile": profile.name, "data": data.describe(), "epochs": epochs, "loss": "bce", "lr": 2e-3}
+    autoencoder = chapter_1_autoencoder(data=data, device=device, profile=profile,
+                                        EPOCHS=profile.epochs(len(data.x_train)))
     x = as_float(data.x_test[:12])
     rows = {"test digit": x}
-    for d in (2, 8, 32):  # the same names and configuration as chapter 1, so its cache is reused
-        torch.manual_seed(d)
-        model = Autoencoder(d).to(device)
-        load_or_train(f"ch1-ae-bce-{d}", model, lambda m, d=d: fit(
-            m, lambda m, x: F.binary_cross_entropy(m(x), x), data.x_train, epochs=epochs,
-            batch_size=profile.batch_size, lr=2e-3, desc=f"latent_dim={d}"), config=config)
+    for d in (2, 8, 32):
         with torch.no_grad():
-            rows[f"code of {d}"] = model(x)
+            rows[f"code of {d}"] = autoencoder(d)(x)
     show_images(rows, n=12, size=0.8).savefig(out, dpi=100, bbox_inches="tight")
     print("wrote", out)
 

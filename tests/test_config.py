@@ -96,20 +96,28 @@ def test_workflows_parse_and_have_the_jobs_we_rely_on():
     assert "jupyter-book build" in build_steps and "actions/cache" in build_steps
     assert "upload-pages-artifact" in build_steps
     assert "deploy-pages" in str(book["jobs"]["deploy"]["steps"])
+    caches = [s["with"] for s in book["jobs"]["build"]["steps"] if "actions/cache" in s.get("uses", "")]
+    executed = [c for c in caches if ".jupyter_cache" in c["path"]]
+    assert executed and all("restore-keys" not in c for c in executed), \
+        "executed notebooks from another version of the code would be published as they are"
+    assert all("src/**/*.py" in c["key"] for c in executed)
     test_steps = " ".join(str(s) for s in tests["jobs"]["test"]["steps"])
     assert "make test" in test_steps
 
 
 TAUGHT = [  # (chapter notebook, package object it writes out in full)
     ("book/01-autoencoder/autoencoder.ipynb", "aecourse.models.Autoencoder"),
+    ("book/01-autoencoder/autoencoder.ipynb", "aecourse.losses.bce_loss"),
+    ("book/01-autoencoder/autoencoder.ipynb", "aecourse.losses.mse_loss"),
     ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.models.Layer"),
     ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.models.new_layers"),
-    ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.models.pretrain_layers"),
+    ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.pretraining.pretrain_layers"),
     ("book/02-stacked-autoencoder/stacked_autoencoder.ipynb", "aecourse.models.StackedAutoencoder"),
     ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.models.DenoisingAutoencoder"),
     ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.noise.gaussian_noise"),
     ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.noise.masking_noise"),
     ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.noise.salt_and_pepper_noise"),
+    ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.noise.corrupt"),
 ]
 
 

@@ -99,6 +99,11 @@ def test_chapter_page_in_a_browser(site, server, browser, chapter, tmp_path):
         assert s.locator("img").get_attribute("src") != before_src, "the static slider did not change its frame"
         assert s.locator("output").inner_text() != before_label
 
+    # progress bars show their finished state, never a first frame; no widget error text
+    text = page.inner_text("body")
+    assert "0%|" not in text and "it/s]" not in text, "a progress bar's first frame is on the page"
+    assert "Error displaying widget" not in text and "model not found" not in text
+
     # exercises are there, with their solutions folded away
     assert page.locator(".exercise").count() >= 3
     solutions = page.locator("details.solution, .solution.dropdown")

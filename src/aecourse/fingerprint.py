@@ -62,6 +62,7 @@ def describe_function(fn, seen: set | None = None):
     """A function as the key sees it: its code and everything of ours that it reaches.
 
     For the course's own functions (defined in the notebook or the package), that is the
+    name (without the module: a notebook's copy of a package function is the same function), the
     bytecode, the default arguments, the values it closes over and, by name, the global
     functions and plain values it uses, followed recursively. Library functions
     (torch, ...) are named only.
@@ -70,8 +71,10 @@ def describe_function(fn, seen: set | None = None):
     if isinstance(fn, functools.partial):
         return ["partial", describe_function(fn.func, seen), [_value(a, seen) for a in fn.args],
                 {k: _value(v, seen) for k, v in sorted(fn.keywords.items())}]
-    name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__qualname__)}"
-    if not inspect.isfunction(fn) or not _is_ours(fn) or id(fn) in seen:
+    name = getattr(fn, "__qualname__", type(fn).__qualname__)
+    if not inspect.isfunction(fn) or not _is_ours(fn):
+        return f"{getattr(fn, '__module__', '')}.{name}"
+    if id(fn) in seen:
         return name
     seen.add(id(fn))
     used = {n: fn.__globals__[n] for n in _names(fn.__code__) if n in fn.__globals__}
