@@ -54,12 +54,13 @@ def plot_latent(z: torch.Tensor, y: torch.Tensor, title: str | None = None, ax=N
     if dims not in (2, 3):
         raise ValueError(f"plot_latent draws 2-D or 3-D codes; got {dims} dimensions")
     if ax is None:
-        fig = plt.figure(figsize=(5.5, 4.5))
+        fig = plt.figure(figsize=(6.2 if dims == 3 else 5.5, 4.5))
         ax = fig.add_subplot(projection="3d" if dims == 3 else None)
     else:
         fig = ax.figure
     points = ax.scatter(*z.T, c=y, cmap=DIGIT_COLOURS, s=4, alpha=0.7, vmin=-0.5, vmax=9.5)
-    fig.colorbar(points, ax=ax, ticks=range(10), label="digit", shrink=0.8)
+    fig.colorbar(points, ax=ax, ticks=range(10), label="digit", shrink=0.8,
+                 pad=0.12 if dims == 3 else 0.05)  # in 3-D, room for the z label between the axes and the bar
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     if dims == 3:
