@@ -20,20 +20,15 @@ import statistics
 import time
 
 import torch
-import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from torchvision import datasets
 from torchvision.datasets.vision import VisionDataset
 from torchvision.transforms import ToTensor
 
-from aecourse import as_float, fit, get_device, load_mnist
+from aecourse import as_float, bce_loss, fit, get_device, load_mnist
 from aecourse.data import data_dir
 from aecourse.models import Autoencoder
 from aecourse.train import adam
-
-
-def bce_loss(model, x):
-    return F.binary_cross_entropy(model(x), x)
 
 
 def usual_dataset(data):

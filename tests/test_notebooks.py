@@ -144,3 +144,12 @@ def test_chapter_1_loop_is_what_fit_runs():
         assert torch.allclose(p, q, atol=1e-5), "the chapter's loop and fit end with different weights"
     assert not by_hand.training and not packaged.training
     assert history_by_hand[-1] < history_by_hand[0]
+
+
+def test_the_reconstruction_loss_is_written_once():
+    """Chapter 1 teaches `bce_loss`; the package keeps the same code (tests/test_config.py); everyone else imports it."""
+    places = [*NOTEBOOKS, *(ROOT / "src").rglob("*.py"), *(ROOT / "scripts").glob("*.py"),
+              *(ROOT / "benchmarks").glob("*.py")]
+    pattern = re.compile(r"binary_cross_entropy\((\w+)\((\w+)\), \2\)")
+    writers = sorted(str(p.relative_to(ROOT)) for p in places if pattern.search(p.read_text()))
+    assert writers == ["book/01-autoencoder/autoencoder.ipynb", "src/aecourse/losses.py"], writers
