@@ -147,9 +147,27 @@ def test_chapter_1_loop_is_what_fit_runs():
 
 
 def test_the_reconstruction_loss_is_written_once():
-    """Chapter 1 teaches `bce_loss`; the package keeps the same code (tests/test_config.py); everyone else imports it."""
+    """Chapter 1 teaches `bce_loss`, the package keeps the same code (tests/test_config.py), the rest import it."""
     places = [*NOTEBOOKS, *(ROOT / "src").rglob("*.py"), *(ROOT / "scripts").glob("*.py"),
               *(ROOT / "benchmarks").glob("*.py")]
     pattern = re.compile(r"binary_cross_entropy\((\w+)\((\w+)\), \2\)")
     writers = sorted(str(p.relative_to(ROOT)) for p in places if pattern.search(p.read_text()))
     assert writers == ["book/01-autoencoder/autoencoder.ipynb", "src/aecourse/losses.py"], writers
+
+
+def test_the_cover_script_trains_with_chapter_1s_own_function(tmp_path, monkeypatch):
+    import importlib.util
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+    spec = importlib.util.spec_from_file_location("make_cover", ROOT / "scripts" / "make_cover.py")
+    cover = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cover)
+    x = (torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 255).to(torch.uint8)
+    autoencoder = cover.chapter_1_autoencoder(data=SimpleNamespace(x_train=x), device="cpu",
+                                              profile=SimpleNamespace(batch_size=32), EPOCHS=1)
+    model = autoencoder(2)
+    assert isinstance(model, Autoencoder) and model.latent_dim == 2 and len(model.history) == 1
+    assert len(list(tmp_path.glob("*.pt"))) == 1
+    again = autoencoder(2)  # the same training: loaded, not trained again
+    assert again.history == model.history and len(list(tmp_path.glob("*.pt"))) == 1
