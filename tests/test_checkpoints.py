@@ -57,6 +57,8 @@ EDITED_LOSS_2 = notebook("def loss(model, x):\n    return F.binary_cross_entropy
 HELPER = ("def noisy(x):\n    return (x + {}).clamp(0, 1)\n\n"
           "def loss(model, x):\n    return F.mse_loss(model(noisy(x)), x)\n")
 GLOBAL = "LEVEL = {}\n\ndef loss(model, x):\n    return F.mse_loss(model(x * LEVEL), x)\n"
+TABLE = ("def scaled(x):\n    return x * {}\n\nBY_NAME = {{'scaled': scaled}}\n\n"
+         "def loss(model, x):\n    return F.mse_loss(model(BY_NAME['scaled'](x)), x)\n")
 CLASS = "class Net(Autoencoder):\n    def forward(self, x):\n        return self.decoder(self.encoder(x)){}\n"
 
 
@@ -83,6 +85,8 @@ CHANGES = {
                               {"loss": notebook(HELPER.format(0.2))["loss"]}),
     "global value the loss reads": ({"loss": notebook(GLOBAL.format(0.5))["loss"]},
                                     {"loss": notebook(GLOBAL.format(0.6))["loss"]}),
+    "function in a table the loss reads": ({"loss": notebook(TABLE.format(0.5))["loss"]},
+                                           {"loss": notebook(TABLE.format(0.6))["loss"]}),
     "data": ({}, {"tensors": (torch.cat([X[:-1], 255 - X[-1:]]),)}),
     "second data tensor": ({"loss": lambda m, x, y: bce_loss(m, x), "tensors": (X, torch.zeros(64))},
                            {"loss": lambda m, x, y: bce_loss(m, x), "tensors": (X, torch.ones(64))}),

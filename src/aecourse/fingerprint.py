@@ -53,7 +53,11 @@ def _value(v, seen: set):
         return describe_function(v, seen)
     if isinstance(v, torch.Tensor):
         return tensor_digest(v)
-    if isinstance(v, (int, float, str, bool, type(None), tuple)):
+    if isinstance(v, dict):  # e.g. a table of functions picked by name: each entry counts
+        return {repr(k): _value(x, seen) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_value(x, seen) for x in v]
+    if isinstance(v, (int, float, str, bool, type(None))):
         return repr(v)
     return type(v).__qualname__  # a module, the data object, ...: named, not described
 
