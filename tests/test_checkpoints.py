@@ -152,8 +152,10 @@ def test_checkpoint_is_saved_on_the_cpu_and_loaded_onto_the_models_device(device
     saved = torch.load(path, weights_only=True)
     assert all(t.device.type == "cpu" for t in saved["state_dict"].values())
     assert saved["history"] == trained.history and len(trained.history) == BASE["epochs"]
+    assert saved["seconds"] == trained.seconds > 0, "the training time is kept with the weights"
     loaded = train_or_load(_model().to(device), bce_loss, X.to(device), **BASE, progress=False, verbose=False)
     assert loaded.history == trained.history and not loaded.training
+    assert loaded.seconds == trained.seconds, "a loaded model reports the time its training took"
     for p, q in zip(loaded.parameters(), trained.parameters(), strict=True):
         assert p.device.type == torch.device(device).type and torch.equal(p, q)
     assert checkpoint_dir() == tmp_path

@@ -1,6 +1,6 @@
 """Train a model, or load it if that very training ran before: the checkpoint cache.
 
-A checkpoint is ``{"state_dict", "history", "key"}`` written atomically (to a temporary
+A checkpoint is ``{"state_dict", "history", "seconds", "key"}`` written atomically (to a temporary
 file, then renamed), so an interrupted run never leaves a half-written file under the
 final name. It is read back with ``weights_only=True``. A file that is corrupt, was made
 for another configuration, or does not fit the model is reported and retrained, never a
@@ -12,6 +12,7 @@ path: the trained model is kept and used, and only the next run trains again.
 import contextlib
 import hashlib
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -30,13 +31,16 @@ def checkpoint_path(key: str) -> Path:
     return checkpoint_dir() / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.pt"
 
 
-def save_checkpoint(path: Path, model: torch.nn.Module, history: list[float], key: str) -> bool:
-    """Write the checkpoint; on failure warn, naming the path and the reason, and return False."""
+def save_checkpoint(path: Path, model: torch.nn.Module, history: list[float], key: str,
+                    seconds: float = float("nan")) -> bool:
+    """Write the checkpoint (`seconds`: how long the training took); on failure warn, naming the path
+    and the reason, and return False."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"state_dict": state, "history": [float(h) for h in history], "key": key}, tmp)
+        torch.save({"state_dict": state, "history": [float(h) for h in history], "seconds": float(seconds),
+                    "key": key}, tmp)
         os.replace(tmp, path)
     except (OSError, RuntimeError) as err:
         with contextlib.suppress(OSError):  # a partly written temporary file is removed
@@ -60,8 +64,9 @@ def _mismatch(state, expected: dict) -> str | None:
     return None
 
 
-def try_load(path: Path, model: torch.nn.Module, key: str) -> list[float] | None:
-    """The saved history if `path` holds a usable checkpoint for `model` and `key`, else None."""
+def try_load(path: Path, model: torch.nn.Module, key: str) -> dict | None:
+    """``{"history", "seconds"}`` saved with the weights if `path` holds a usable checkpoint for `model`
+    and `key` (the weights are then loaded into `model`), else None."""
     if not path.exists():
         return None
     device = next(model.parameters()).device
@@ -83,7 +88,7 @@ def try_load(path: Path, model: torch.nn.Module, key: str) -> list[float] | None
     if why is not None:
         warnings.warn(f"{path}: checkpoint does not fit the model ({why[:120]}); retraining.", stacklevel=3)
         return None
-    return list(saved.get("history", []))
+    return {"history": list(saved.get("history", [])), "seconds": float(saved.get("seconds", float("nan")))}
 
 
 def train_or_load(model: torch.nn.Module, loss_fn, *tensors: torch.Tensor, epochs: int, batch_size: int,
@@ -97,22 +102,26 @@ def train_or_load(model: torch.nn.Module, loss_fn, *tensors: torch.Tensor, epoch
     `progress` and `verbose` only change what is shown. The batches are drawn from a
     generator seeded with `seed` and the caller's random state is left as it was, so loading
     and training leave the notebook's later random numbers the same. Returns `model`, in eval
-    mode, with its per-epoch training loss as ``model.history``.
+    mode, with its per-epoch training loss as ``model.history`` and the seconds its training
+    took as ``model.seconds`` (measured when it was trained, also when it is loaded).
     """
     desc = desc or type(model).__name__
     key = training_key(model, loss_fn, tensors, fit, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
     path = checkpoint_path(key)
-    history = try_load(path, model, key)
-    if history is not None:
+    saved = try_load(path, model, key)
+    if saved is not None:
+        history, seconds = saved["history"], saved["seconds"]
         if verbose:
             print(f"{desc}: loaded from the checkpoint cache ({path.name})")
     else:
         device = next(model.parameters()).device
+        start = time.perf_counter()
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
             history = fit(model, loss_fn, *tensors, epochs=epochs, batch_size=batch_size, lr=lr, desc=desc,
                           progress=progress)
-        save_checkpoint(path, model, history, key)
+        seconds = time.perf_counter() - start  # fit reads the loss back every epoch: the device has finished
+        save_checkpoint(path, model, history, key, seconds)
     model.eval()
-    model.history = history
+    model.history, model.seconds = history, seconds
     return model
