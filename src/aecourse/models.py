@@ -1,4 +1,4 @@
-"""Models taught in one chapter and reused in later ones.
+"""Models taught in one chapter and reused in later ones (and on the closing page).
 
 Each class here is the same code its chapter writes inline (a test checks they agree),
 so a later chapter can import it instead of pasting it again.
@@ -80,6 +80,53 @@ class DenoisingAutoencoder(nn.Module):
             nn.Linear(latent_dim, 512), nn.ReLU(),
             nn.Linear(512, 784), nn.Sigmoid(),
             nn.Unflatten(1, (1, 28, 28)),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+# Chapter 5: the variational autoencoder.
+class VAE(nn.Module):
+    """784 -> 400 -> (mu, log-variance) of a latent_dim normal; z -> 400 -> 784."""
+
+    def __init__(self, latent_dim: int = 20):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 400), nn.ReLU())
+        self.mu = nn.Linear(400, latent_dim)
+        self.logvar = nn.Linear(400, latent_dim)  # log sigma^2: any real number, so sigma > 0
+        self.decoder = nn.Sequential(nn.Linear(latent_dim, 400), nn.ReLU(), nn.Linear(400, 784), nn.Sigmoid(),
+                                     nn.Unflatten(1, (1, 28, 28)))
+
+    def encode(self, x):
+        h = self.encoder(x)
+        return self.mu(h), self.logvar(h)
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # the reparameterisation trick
+        return self.decoder(z), mu, logvar
+
+
+# Chapter 6: the convolutional autoencoder.
+class ConvAutoencoder(nn.Module):
+    """(1, 28, 28) -> 16 x 14 x 14 -> 32 x 7 x 7 -> latent_dim -> 32 x 7 x 7 -> 16 x 14 x 14 -> (1, 28, 28)."""
+
+    def __init__(self, latent_dim: int = 32):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),   # 28 -> 14
+            nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1), nn.ReLU(),  # 14 -> 7
+            nn.Flatten(),
+            nn.Linear(32 * 7 * 7, latent_dim),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 32 * 7 * 7), nn.ReLU(),
+            nn.Unflatten(1, (32, 7, 7)),
+            nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # 7 -> 14
+            nn.ConvTranspose2d(16, 1, kernel_size=3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),  # 14 -> 28
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
