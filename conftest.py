@@ -1,8 +1,10 @@
 """Test defaults, shared by the unit tests, the notebooks under nbval and the book build.
 
-Set before anything runs, so the notebook kernels that nbval starts inherit them:
-the smoke profile, a fresh checkpoint folder (every run trains for real), and the real
-MNIST test files in ../shared/data when that folder is there.
+Set before anything runs, so the notebook kernels that nbval and the book build start inherit them:
+the smoke profile, a fresh checkpoint folder (every run trains for real), the real MNIST test
+files in ../shared/data when that folder is there, and an IPython startup file that checks every
+figure a kernel renders for legibility (tests/figure_check.py; tests/test_figures.py reads the
+report, last of all).
 """
 
 import os
@@ -15,3 +17,19 @@ os.environ.setdefault("AECOURSE_CHECKPOINTS", tempfile.mkdtemp(prefix="aecourse-
 _shared_raw = ROOT.parent / "shared" / "data" / "MNIST" / "raw"
 if _shared_raw.is_dir():
     os.environ.setdefault("AECOURSE_MNIST_RAW", str(_shared_raw))
+
+# Every kernel started from here on checks the figures it renders and reports to this file.
+_ipython = Path(tempfile.mkdtemp(prefix="aecourse-ipython-"))
+os.environ["AECOURSE_FIGURE_REPORT"] = str(_ipython / "figures.jsonl")
+os.environ["IPYTHONDIR"] = str(_ipython)
+(_ipython / "profile_default" / "startup").mkdir(parents=True)
+(_ipython / "profile_default" / "startup" / "00-aecourse-figure-check.py").write_text(
+    f"import sys\nsys.path.insert(0, {str(ROOT / 'tests')!r})\nimport figure_check\n"
+    "import os\nfigure_check.install(os.environ['AECOURSE_FIGURE_REPORT'])\n")
+
+LAST = "test_figures.py::test_every_figure_the_notebooks_rendered_is_legible"
+
+
+def pytest_collection_modifyitems(items):
+    """The figure report is read after every notebook and the book build have run."""
+    items.sort(key=lambda item: item.nodeid.endswith(LAST))

@@ -2,6 +2,7 @@
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 DIGIT_COLOURS = "tab10"
 
@@ -36,9 +37,13 @@ def plot_history(histories: dict, ylabel: str = "training loss", title: str | No
     for name, h in histories.items():
         ax.plot(range(1, len(h) + 1), h, marker="o", ms=3, label=name)
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_ylabel(ylabel)
-    if logy:
+    if logy:  # ticks at 1, 2 and 5 times a power of ten, written as plain numbers (0.2, not 2x10^-1)
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     if len(histories) > 1:
         ax.legend()
     if title:
