@@ -381,3 +381,15 @@ def test_stack_is_built_from_the_pretrained_layers(tmp_path, monkeypatch):
     torch.manual_seed(0)
     fresh = new_layers([784, 32, 8])
     assert not torch.equal(fresh[0].encoder[0].weight, layers[0].encoder[0].weight)
+
+
+def test_balanced_subset_draws_the_same_number_of_each_class_and_repeats():
+    from aecourse.metrics import balanced_subset
+
+    y = torch.arange(1000) % 10
+    idx = balanced_subset(y, 100, seed=0)
+    assert len(idx) == len(set(idx.tolist())) == 100
+    assert torch.equal(y[idx].bincount(), torch.full((10,), 10))
+    assert torch.equal(idx, balanced_subset(y, 100, seed=0)) and not torch.equal(idx, balanced_subset(y, 100, seed=1))
+    with pytest.raises(ValueError, match="multiple of 10"):
+        balanced_subset(y, 15, seed=0)

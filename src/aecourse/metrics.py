@@ -45,3 +45,16 @@ def linear_probe(z_train: torch.Tensor, y_train: torch.Tensor, z_test: torch.Ten
         opt.step(closure)
     with torch.no_grad():
         return (probe(z_test).argmax(1) == y_test).float().mean().item()
+
+
+def balanced_subset(y: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+    """Indices of `n` labelled examples, n // 10 of each of the ten classes in `y`, drawn with `seed`.
+
+    Drawn on the CPU, so the same labels are picked on every device; returned on `y`'s device.
+    """
+    if n < 10 or n % 10:
+        raise ValueError(f"n must be a positive multiple of 10 (the same number per digit); got {n}")
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    labels = y.cpu()
+    picks = [torch.nonzero(labels == c).flatten() for c in range(10)]
+    return torch.cat([p[torch.randperm(len(p), generator=g)[: n // 10]] for p in picks]).to(y.device)
