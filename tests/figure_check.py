@@ -4,7 +4,8 @@
 
 - a minor tick label with text (a log axis adds labels such as 3x10^0 between the ticks the code set);
 - two labels of one axis that overlap;
-- an axis label (x, y or z) or a title hidden behind another axes, such as a colour bar;
+- an axis label (x, y or z) or a title hidden behind another axes, such as a colour bar, or a figure
+  title running into the axes below it;
 - two texts of the figure that overlap (titles, axis labels, tick labels of neighbouring axes).
 
 `install(report)` makes every rendering of a figure (inline display and `savefig`, which the sliders
@@ -70,7 +71,7 @@ def problems(fig) -> list[str]:
         for _, kind_b, b, box_b in texts[i + 1:]:
             if _overlap(box_a, box_b):
                 found.append(f"{kind_a} {_name(a)} overlaps {kind_b} {_name(b)}")
-        if kind_a in ("axis label", "title"):
+        if kind_a in ("axis label", "title", "figure title"):
             for other in all_axes:
                 if other is not ax_a and _overlap(box_a, other.get_window_extent(renderer)):
                     found.append(f"{kind_a} {_name(a)} is hidden behind another axes ({_name(other.title)} "
