@@ -9,13 +9,18 @@ export AECOURSE_MNIST_RAW ?= $(if $(wildcard $(SHARED_RAW)),$(SHARED_RAW),)
 
 .PHONY: install book test chapters lint bench clean
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+SERVER_CONFIG := jupyter-config/jupyter_server_config.d/aecourse_jupyter.json
+
+$(VENV)/.installed: requirements.txt pyproject.toml $(SERVER_CONFIG)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt -e .
+	@# JupyterLab keeps each slider's static face in saved notebooks (src/aecourse_jupyter; Binder: postBuild)
+	mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
+	cp $(SERVER_CONFIG) $(VENV)/etc/jupyter/jupyter_server_config.d/
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed  ## the virtual environment: the course, JupyterLab, the book and test tools
 
 book: install  ## execute every chapter and build the HTML site into _build/html
 	@# The execution cache knows the notebooks' code, not the profile or the package: start it afresh when either changes.

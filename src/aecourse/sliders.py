@@ -6,7 +6,10 @@ A chapter writes one *frame function* ``frame(value) -> matplotlib Figure`` and 
 * an ipywidgets slider + image when a kernel and a widget manager are there (Jupyter,
   Binder, Colab, VS Code): moving it calls ``frame`` again, live;
 * a self-contained HTML/JavaScript slider over frames rendered in advance otherwise (the
-  published site, where no kernel runs; the book's configuration drops the widget view).
+  published site, where no kernel runs; the book's configuration drops the widget view), and
+  in a notebook reopened in JupyterLab after its kernel stopped: the course's server extension
+  (``aecourse_jupyter``) saves slider outputs without the widget view, whose model dies with
+  the kernel.
 
 Both faces come from the same ``frame`` function, so they cannot drift apart.
 """
@@ -14,14 +17,13 @@ Both faces come from the same ``frame`` function, so they cannot drift apart.
 import base64
 import html
 import io
-import itertools
 import json
+import uuid
 from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 
 MAX_STATIC_BYTES = 15_000_000  # stay well under Jupyter Book's 20 MB embed limit
-_ids = itertools.count()
 
 
 def _label(value) -> str:
@@ -70,7 +72,7 @@ class Slider:
         size = sum(map(len, frames))
         if size > MAX_STATIC_BYTES:
             raise ValueError(f"static slider {self.name!r} is {size / 1e6:.1f} MB; use fewer values or a lower dpi")
-        uid = f"aecourse-slider-{next(_ids)}"
+        uid = f"aecourse-slider-{uuid.uuid4().hex}"  # unique in a JupyterLab page holding many notebooks
         i0 = self.values.index(self.initial) if self.initial in self.values else 0
         labels = [_label(v) for v in self.values]
         name = html.escape(self.name)
@@ -103,7 +105,8 @@ class Slider:
                                         description=self.name, continuous_update=False)
             else:
                 control = w.SelectionSlider(options=self.values, value=self.initial, description=self.name)
-            image = w.Image(value=self.png(self.initial), format="png")
+            # at its own size: a flex column would otherwise stretch the frame to the full width
+            image = w.Image(value=self.png(self.initial), format="png", layout=w.Layout(align_self="flex-start"))
             control.observe(lambda change: setattr(image, "value", self.png(change["new"])), names="value")
             self._widget = w.VBox([control, image])
         return self._widget
