@@ -139,3 +139,69 @@ def test_intro_page_loads_without_errors(site, server, browser):
     assert page.locator("img[src*='cover']").count() == 1
     assert errors == []
     page.close()
+
+
+# -- Math renders without a network (issue 12) ------------------------------------------------------
+# The site carries MathJax 3 (book/_ext/local_mathjax.py, mathjax_path in _config.yml); every request
+# that is not to the local server is refused, as for a reader offline.
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_formulas_render_offline(site, server, browser, chapter):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    context = browser.new_context()
+    refused = []
+
+    def only_local(route):
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    mathjax = page.locator("script[src*='tex-mml-chtml']")
+    assert mathjax.count() == 1, f"{chapter} does not load MathJax"
+    src = mathjax.get_attribute("src")
+    assert "_static/mathjax/" in src and "://" not in src, f"MathJax comes from {src}, not from the site"
+    formulas = page.locator(".math")  # Sphinx writes each formula, \(...\) or \[...\], into a .math element
+    assert formulas.count() >= 1, f"{chapter} has no formulas"
+    try:
+        page.wait_for_function("() => window.MathJax?.startup?.promise", timeout=20_000)
+        page.evaluate("() => MathJax.startup.promise")  # resolves once the page is typeset
+    except PlaywrightTimeout:
+        pytest.fail(f"MathJax did not start on {chapter}; refused requests: {refused}")
+    raw = page.locator(".math:not(:has(mjx-container))")
+    assert raw.count() == 0, f"{raw.count()} of {formulas.count()} formulas on {chapter} are raw TeX, e.g. " \
+        f"{raw.first.inner_text()[:80]!r}; refused requests: {refused}"
+    assert page.locator(".math mjx-container").count() >= formulas.count()
+    assert page.locator("mjx-merror").count() == 0, f"TeX errors on {chapter}: " \
+        f"{page.locator('mjx-merror').all_inner_texts()[:3]}"
+    context.close()
+
+
+# -- Every chapter has a latent-dimension and a noise-factor slider (issue 11) ------------------------
+# Chapter authors put `latent_dim` and `noise` into the slider's name; sliders.py writes it into data-name.
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("kind", ["latent_dim", "noise"])
+def test_chapter_has_a_slider_for(site, server, browser, chapter, kind):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    names = page.eval_on_selector_all(".aecourse-slider", "els => els.map(e => e.dataset.name)")
+    sliders = page.locator(f".aecourse-slider[data-name*='{kind}']")
+    assert sliders.count() >= 1, f"{chapter} has no slider whose name holds {kind!r}; its sliders: {names}"
+    for i in range(sliders.count()):
+        s = sliders.nth(i)
+        s.scroll_into_view_if_needed()
+        before = s.locator("img").get_attribute("src")
+        end = s.locator("input").get_attribute("max")
+        assert int(end) >= 1, f"the {s.get_attribute('data-name')} slider on {chapter} has a single frame"
+        s.locator("input").fill("0" if s.locator("input").input_value() == end else end)
+        assert s.locator("img").get_attribute("src") != before, \
+            f"the {s.get_attribute('data-name')} slider on {chapter} did not change its frame"
+    page.close()
