@@ -1,14 +1,53 @@
-"""Chapter 3's exercise checks: masking noise, the denoising loss, PSNR."""
+"""Chapter 3's exercise checks: masking noise, the denoising loss, PSNR, noise transfer, a prediction."""
+
+import types
 
 import torch
 import torch.nn.functional as F
 
-from ..metrics import psnr
+from ..metrics import mse, psnr
+from ..noise import corrupt
+from ..train import predict
 from . import right, wrong
 
 
+def _names(code: types.CodeType) -> set[str]:
+    return set(code.co_names).union(*(_names(c) for c in code.co_consts if isinstance(c, types.CodeType)))
+
+
+def _targets(value, names: set[str], depth: int = 0) -> list:
+    """`value`, or, for a module, what the code can reach in it by the names it uses (submodules too)."""
+    if not isinstance(value, types.ModuleType):
+        return [value]
+    attributes = [getattr(value, n, None) for n in names] if depth < 3 else []
+    return [t for a in attributes for t in _targets(a, names, depth + 1)]
+
+
+def reaches(fn, forbidden, _seen=None) -> list[str]:
+    """The functions named in `forbidden` that `fn` calls: by name, through a module, or via its own helpers.
+
+    A shortcut check: an exercise that asks for PSNR "by hand" fails if the answer calls `psnr`.
+    """
+    seen = set() if _seen is None else _seen
+    fn = getattr(fn, "func", fn)  # a functools.partial: its function
+    code = getattr(fn, "__code__", None)
+    if code is None or id(fn) in seen:
+        return []
+    seen.add(id(fn))
+    names, found = _names(code), {fn.__name__} & set(forbidden)  # a forbidden function under another name
+    values = [fn.__globals__.get(n) for n in names] + [c.cell_contents for c in fn.__closure__ or ()]
+    for target in (t for v in values for t in _targets(v, names)):
+        if callable(target) and getattr(target, "__name__", None) in forbidden:
+            found.add(target.__name__)
+        elif isinstance(target, types.FunctionType) and target.__module__ == fn.__module__:
+            found.update(reaches(target, forbidden, seen))  # the learner's own helpers
+    return sorted(found)
+
+
 def check_masking(mask) -> bool:
-    """Exercise: masking noise that zeroes a random fraction of the pixels."""
+    """Exercise: masking noise that zeroes a random fraction of the pixels (not through the chapter's own)."""
+    if used := reaches(mask, {"masking_noise", "corrupt"}):
+        return wrong(f"mask calls the chapter's {', '.join(used)}: write the masking yourself (torch.rand_like).")
     torch.manual_seed(0)
     x = torch.rand(64, 1, 28, 28, device="cpu") * 0.9 + 0.1  # no pixel is 0 before masking
     before = x.clone()
@@ -71,7 +110,9 @@ def check_dae_loss(loss_fn) -> bool:
 
 
 def check_psnr(my_psnr) -> bool:
-    """Exercise: PSNR per image in dB, averaged over the images."""
+    """Exercise: PSNR per image in dB, averaged over the images, by hand."""
+    if used := reaches(my_psnr, {"psnr", "mse", "mse_per_image"}):
+        return wrong(f"my_psnr calls the package's {', '.join(used)}: compute the error of each image yourself.")
     torch.manual_seed(0)
     x = torch.rand(16, 1, 28, 28, device="cpu")
     x_hat = (x + torch.randn_like(x) * torch.linspace(0.02, 0.4, 16).view(-1, 1, 1, 1)).clamp(0, 1)
@@ -88,3 +129,36 @@ def check_psnr(my_psnr) -> bool:
     if abs(got - want) > 1e-3:
         return wrong(f"got {got:.3f} dB, expected {want:.3f} dB: 10 log10(1 / MSE) per image, then the mean.")
     return right(f"{got:.2f} dB, as the package computes it.")
+
+
+def check_transfer(mse_on, model, x_test, run_gaussian: float, masking_dae: float) -> bool:
+    """Exercise: the DAE trained on Gaussian noise, tested on masking noise, measured as the chapter measures."""
+    got = mse_on(model, "gaussian", 0.5)
+    if got is None:
+        return wrong("mse_on returned None: return the MSE as a number.")
+    if abs(float(got) - run_gaussian) > 1e-4 * run_gaussian:
+        return wrong(f"on Gaussian noise 0.5 your mse_on gives {float(got):.5f}, the chapter's table "
+                     f"{run_gaussian:.5f}: corrupt x_test with seed=1 (the chapter's draw) and compare the output "
+                     "with the CLEAN images.")
+    want = mse(predict(model, corrupt(x_test, "masking", 0.5, seed=1)), x_test)
+    got = float(mse_on(model, "masking", 0.5))
+    if abs(got - want) > 1e-4 * want:
+        return wrong(f"on masking noise 0.5 you get {got:.5f}, expected {want:.5f}: corrupt with the kind and "
+                     "level you are given.")
+    return right(f"the DAE trained on Gaussian noise has MSE {got:.4f} on masking noise 0.5, "
+                 f"{got / masking_dae:.1f} times the {masking_dae:.4f} of the DAE trained on masking noise.")
+
+
+def check_prediction(my_guess, errors: dict) -> bool:
+    """Exercise: predict which training noise_factor denoises the heaviest test noise best.
+
+    `errors`: training level -> the run's MSE on that test noise.
+    """
+    if my_guess not in errors:
+        return wrong(f"my_guess should be one of the training levels {list(errors)}; got {my_guess!r}.")
+    best = min(errors, key=errors.get)
+    measured = ", ".join(f"{s}: {e:.4f}" for s, e in errors.items())
+    if my_guess != best:
+        return wrong(f"this run measured (training noise_factor: MSE) {measured}; the best is {best}, not "
+                     f"{my_guess}. Move the slider to {my_guess} and to {best} and compare the bottom rows.")
+    return right(f"training at {best} gives the smallest error on the heaviest test noise ({measured}).")

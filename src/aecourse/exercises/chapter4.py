@@ -1,13 +1,17 @@
-"""Chapter 4's exercise checks: accuracy, a classifier on copied layers, freezing the encoder."""
+"""Chapter 4's exercise checks: accuracy, a classifier on copied layers, freezing the encoder, a prediction."""
 
 import torch
 
 from ..train import predict
 from . import right, wrong
+from .chapter3 import reaches
 
 
 def check_accuracy(my_accuracy, model, data) -> bool:
-    """Exercise: classification accuracy as a fraction."""
+    """Exercise: classification accuracy as a fraction (not through the chapter's `accuracy`)."""
+    if used := reaches(my_accuracy, {"accuracy"}):
+        return wrong(f"my_accuracy calls the chapter's {', '.join(used)}: compare the predictions with the "
+                     "labels yourself.")
     want = (predict(model, data.x_test).argmax(1) == data.y_test).float().mean().item()
     got = my_accuracy(model, data.x_test, data.y_test)
     if got is None:
@@ -22,7 +26,9 @@ def check_accuracy(my_accuracy, model, data) -> bool:
 
 
 def check_classifier(make_classifier, layers) -> bool:
-    """Exercise: a classifier built on copies of pretrained layers."""
+    """Exercise: a classifier built on copies of pretrained layers (not through the chapter's `classifier`)."""
+    if used := reaches(make_classifier, {"classifier"}):
+        return wrong(f"make_classifier calls the chapter's {', '.join(used)}: build the network yourself.")
     before = [p.detach().clone() for layer in layers for p in layer.parameters()]
     model = make_classifier(layers)
     if model is None:
@@ -60,3 +66,14 @@ def check_frozen(freeze, model) -> bool:
         return wrong("the head (model[1]) should stay trainable.")
     return right(f"{sum(p.numel() for p in enc):,} encoder parameters frozen, "
                  f"{sum(p.numel() for p in head):,} head parameters left to train.")
+
+
+def check_prediction(my_guess, accuracies: dict) -> bool:
+    """Exercise: predict which classifier is the more accurate; `accuracies`: name -> the run's test accuracy."""
+    if my_guess not in accuracies:
+        return wrong(f"my_guess should be one of {', '.join(map(repr, accuracies))}; got {my_guess!r}.")
+    best = max(accuracies, key=accuracies.get)
+    measured = ", ".join(f"{name} {a:.1%}" for name, a in accuracies.items())
+    if my_guess != best:
+        return wrong(f"this run measured {measured}: {best!r} is ahead. Move the slider to 100 and compare the bars.")
+    return right(f"{measured}: {best!r} is ahead.")
