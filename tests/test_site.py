@@ -205,3 +205,21 @@ def test_chapter_has_a_slider_for(site, server, browser, chapter, kind):
         assert s.locator("img").get_attribute("src") != before, \
             f"the {s.get_attribute('data-name')} slider on {chapter} did not change its frame"
     page.close()
+
+
+# -- A diagram of its model on every chapter page (issue 12) -------------------------------------------
+# Each chapter folder keeps a hand-written diagram.svg, shown with a MyST figure directive.
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if not c.endswith("/comparison")])  # one model a chapter
+def test_chapter_shows_its_diagram(site, server, browser, chapter):
+    assert (ROOT / Path(chapter).parent / "diagram.svg").exists(), f"{chapter}: no diagram.svg in its folder"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    diagram = page.locator("figure img[src$='diagram.svg']")
+    assert diagram.count() == 1, f"{chapter} should show its diagram once, in a figure"
+    diagram.scroll_into_view_if_needed()
+    assert diagram.evaluate("img => img.complete && img.naturalWidth > 0"), f"the diagram of {chapter} did not load"
+    assert diagram.get_attribute("alt"), f"the diagram of {chapter} has no alt text"
+    assert page.locator("figure:has(img[src$='diagram.svg']) figcaption").count() == 1, "a diagram needs a caption"
+    page.close()
