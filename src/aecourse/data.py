@@ -187,7 +187,8 @@ def load_mnist(device: torch.device | str = "cpu", profile: Profile | None = Non
         if files is not None:
             x_te, y_te = read_test_files(*files, root)
             test_source = "real MNIST test set from the t10k files"
-            msg = f"training on all {shipped:,} of them, tested on the real 10,000-image MNIST test set."
+            msg = (f"training on all {shipped:,} of them, tested on the real MNIST test set "
+                   "(as much of it as the profile uses).")
         else:
             x_tr, y_tr = _subset(x_tr, y_tr, len(x_tr), seed=0)
             x_te, y_te, x_tr, y_tr = x_tr[-1000:], y_tr[-1000:], x_tr[:-1000], y_tr[:-1000]

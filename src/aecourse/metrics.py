@@ -57,4 +57,4 @@ def balanced_subset(y: torch.Tensor, n: int, seed: int) -> torch.Tensor:
     g = torch.Generator(device="cpu").manual_seed(seed)
     labels = y.cpu()
     picks = [torch.nonzero(labels == c).flatten() for c in range(10)]
-    return torch.cat([p[torch.randperm(len(p), generator=g)[: n // 10]] for p in picks]).to(y.device)
+    return torch.cat([p[torch.randperm(len(p), generator=g, device="cpu")[: n // 10]] for p in picks]).to(y.device)
