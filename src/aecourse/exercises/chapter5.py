@@ -1,18 +1,35 @@
-"""Chapter 5's exercise checks: the KL divergence, the reparameterization trick, interpolation."""
+"""Chapter 5's exercise checks: the KL divergence and the reparameterization trick by hand (torch.distributions
+refused), interpolation, and a prediction of what input noise does to the encoder's sigma."""
 
 import math
 
 import torch
 
 from . import right, wrong
+from .chapter1 import Forbidden, forbid
+
+DISTRIBUTIONS = ((torch.distributions.Distribution, "__init__"), (torch.distributions, "kl_divergence"),
+                 (torch.distributions.kl, "kl_divergence"))  # building any distribution, or PyTorch's KL
+
+
+def _by_hand(fn, *args):
+    """fn(*args) with torch.distributions refused; (result, None) or (None, what it called)."""
+    try:
+        with forbid(*DISTRIBUTIONS):
+            return fn(*args), None
+    except Forbidden as err:
+        return None, str(err)
 
 
 def check_kl(my_kl) -> bool:
-    """Exercise: the analytic KL divergence from N(mu, exp(logvar)) to N(0, I), per row."""
+    """Exercise: the analytic KL divergence from N(mu, exp(logvar)) to N(0, I), per row, from the formula."""
     torch.manual_seed(0)
     mu, logvar = torch.randn(6, 4, device="cpu"), torch.randn(6, 4, device="cpu")
     want = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
-    got = my_kl(mu, logvar)
+    got, called = _by_hand(my_kl, mu, logvar)
+    if called:
+        return wrong(f"my_kl calls {called}: torch.distributions computes the KL for you. Write the closed "
+                     "form with tensor operations: 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2).")
     if got is None:
         return wrong("my_kl returned None: return one KL value per row.")
     got = torch.as_tensor(got)
@@ -32,15 +49,18 @@ def check_kl(my_kl) -> bool:
 
 
 def check_reparameterize(sample) -> bool:
-    """Exercise: z = mu + sigma * eps, differentiable in mu and logvar."""
+    """Exercise: z = mu + sigma * eps, differentiable in mu and logvar, without torch.distributions."""
     mu = torch.full((20000, 2), 1.5, requires_grad=True)
     logvar = torch.full((20000, 2), math.log(0.25), requires_grad=True)  # sigma = 0.5
-    z = sample(mu, logvar)
+    z, called = _by_hand(sample, mu, logvar)
+    if called:
+        return wrong(f"sample calls {called}: a distribution's rsample() does the trick for you. Draw eps "
+                     "with torch.randn_like and build z from mu, logvar and eps yourself.")
     if z is None:
         return wrong("sample returned None: return the codes.")
     if not z.requires_grad:
         return wrong("no gradient reaches mu and logvar: build z from them with tensor operations "
-                     "(torch.normal or .sample() cut the graph).")
+                     "(torch.normal cuts the graph).")
     z.sum().backward()
     if mu.grad is None or logvar.grad is None or logvar.grad.abs().sum() == 0:
         return wrong("the gradient should reach both mu and logvar.")
@@ -69,3 +89,21 @@ def check_interpolation(interpolate) -> bool:
     if not torch.allclose(steps, steps[0].expand_as(steps), atol=1e-5):
         return wrong("the codes should be evenly spaced along the line.")
     return right("5 evenly spaced codes from z0 to z1.")
+
+
+def check_noise_prediction(prediction, under_noise: dict) -> bool:
+    """Exercise: predict whether the encoder's mean sigma grows or shrinks as the input gets noisier.
+
+    `under_noise` maps noise_factor -> (mean sigma, mean length of mu), as the chapter measured them.
+    """
+    if prediction not in ("grows", "shrinks"):
+        return wrong(f'write "grows" or "shrinks"; got {prediction!r}.')
+    low, high = min(under_noise), max(under_noise)
+    first, last = under_noise[low][0], under_noise[high][0]
+    measured = "grows" if last > first else "shrinks"
+    said = f"mean sigma {first:.2f} at noise_factor {low:g}, {last:.2f} at {high:g}"
+    if prediction != measured:
+        return wrong(f"the run says it {measured}: {said}. Move the slider and watch its title.")
+    why = (" The encoder learned its sigma on clean digits only: on noisy ones it is not a measure of how "
+           "unsure it should be." if measured == "shrinks" else "")
+    return right(f"it {measured}: {said}.{why}")
