@@ -10,8 +10,8 @@ from torch import nn
 
 import aecourse
 from aecourse import mse, predict, psnr
-from aecourse.exercises import chapter3, chapter4
-from aecourse.exercises.chapter3 import check_masking, check_psnr, check_transfer, reaches
+from aecourse.exercises import chapter3, chapter4, reaches
+from aecourse.exercises.chapter3 import check_masking, check_psnr, check_transfer
 from aecourse.exercises.chapter4 import check_accuracy, check_classifier
 from aecourse.metrics import mse_per_image
 from aecourse.models import StackedAutoencoder, new_layers

@@ -1,9 +1,6 @@
 """Chapter 1's exercise checks: the parameter count, binary cross-entropy, PCA against the autoencoder,
 the linear autoencoder, and a prediction of what input noise does to the reconstructions."""
 
-from contextlib import ExitStack
-from unittest import mock
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -13,25 +10,7 @@ from ..data import as_float
 from ..metrics import mse
 from ..models import Autoencoder
 from ..train import predict
-from . import right, wrong
-
-
-class Forbidden(Exception):
-    """Raised when an answer calls what its exercise forbids (chapter 2's checks use it too)."""
-
-
-def forbid(*targets):
-    """A context in which calling any of `targets` ((owner, attribute name) pairs) raises Forbidden."""
-    stack = ExitStack()
-    for owner, name in targets:
-        stack.enter_context(mock.patch.object(owner, name, _refuser(f"{owner.__name__}.{name}")))
-    return stack
-
-
-def _refuser(what: str):
-    def refuse(*args, **kwargs):
-        raise Forbidden(what)
-    return refuse
+from . import Forbidden, forbid, right, wrong
 
 
 def _param_formula_error(formula, model_class, dims, name: str, hint: str) -> str | None:

@@ -7,8 +7,7 @@ from torch import nn
 from ..metrics import linear_probe, mse
 from ..models import StackedAutoencoder
 from ..train import predict
-from . import right, wrong
-from .chapter1 import Forbidden, forbid
+from . import Forbidden, forbid, right, wrong
 
 
 def check_rounded_accuracy(score, x_test: torch.Tensor) -> bool:

@@ -1,47 +1,12 @@
 """Chapter 3's exercise checks: masking noise, the denoising loss, PSNR, noise transfer, a prediction."""
 
-import types
-
 import torch
 import torch.nn.functional as F
 
 from ..metrics import mse, psnr
 from ..noise import corrupt
 from ..train import predict
-from . import right, wrong
-
-
-def _names(code: types.CodeType) -> set[str]:
-    return set(code.co_names).union(*(_names(c) for c in code.co_consts if isinstance(c, types.CodeType)))
-
-
-def _targets(value, names: set[str], depth: int = 0) -> list:
-    """`value`, or, for a module, what the code can reach in it by the names it uses (submodules too)."""
-    if not isinstance(value, types.ModuleType):
-        return [value]
-    attributes = [getattr(value, n, None) for n in names] if depth < 3 else []
-    return [t for a in attributes for t in _targets(a, names, depth + 1)]
-
-
-def reaches(fn, forbidden, _seen=None) -> list[str]:
-    """The functions named in `forbidden` that `fn` calls: by name, through a module, or via its own helpers.
-
-    A shortcut check: an exercise that asks for PSNR "by hand" fails if the answer calls `psnr`.
-    """
-    seen = set() if _seen is None else _seen
-    fn = getattr(fn, "func", fn)  # a functools.partial: its function
-    code = getattr(fn, "__code__", None)
-    if code is None or id(fn) in seen:
-        return []
-    seen.add(id(fn))
-    names, found = _names(code), {fn.__name__} & set(forbidden)  # a forbidden function under another name
-    values = [fn.__globals__.get(n) for n in names] + [c.cell_contents for c in fn.__closure__ or ()]
-    for target in (t for v in values for t in _targets(v, names)):
-        if callable(target) and getattr(target, "__name__", None) in forbidden:
-            found.add(target.__name__)
-        elif isinstance(target, types.FunctionType) and target.__module__ == fn.__module__:
-            found.update(reaches(target, forbidden, seen))  # the learner's own helpers
-    return sorted(found)
+from . import reaches, right, wrong
 
 
 def check_masking(mask) -> bool:

@@ -3,8 +3,7 @@
 import torch
 
 from ..train import predict
-from . import right, wrong
-from .chapter3 import reaches
+from . import reaches, right, wrong
 
 
 def check_accuracy(my_accuracy, model, data) -> bool:

@@ -5,8 +5,7 @@ import math
 
 import torch
 
-from . import right, wrong
-from .chapter1 import Forbidden, forbid
+from . import Forbidden, forbid, right, wrong
 
 DISTRIBUTIONS = ((torch.distributions.Distribution, "__init__"), (torch.distributions, "kl_divergence"),
                  (torch.distributions.kl, "kl_divergence"))  # building any distribution, or PyTorch's KL

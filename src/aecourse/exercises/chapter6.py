@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import right, wrong
-from .chapter1 import Forbidden, _param_formula_error, forbid
+from . import Forbidden, forbid, right, wrong
+from .chapter1 import _param_formula_error
 
 LAYERS = ((nn.Conv2d, "__init__"), (nn.ConvTranspose2d, "__init__"), (F, "conv2d"), (F, "conv_transpose2d"),
           (torch, "conv2d"), (torch, "conv_transpose2d"))  # measuring a layer instead of using the formula
