@@ -36,13 +36,31 @@ def _name(text) -> str:
     return repr(text.get_text().strip()[:40])
 
 
+def _axis_on(ax) -> bool:
+    """Whether `ax` draws its axes (a 3-D axes turns its 2-D frame off and keeps its own switch)."""
+    return getattr(ax, "_axis3don", ax.axison)
+
+
+def _drawn_tick_labels(axis, minor=False) -> list:
+    """The tick labels `axis` draws: visible, with text, and at a tick inside the view (matplotlib keeps
+    labels for ticks beyond the limits, such as -25 and 50 on a 28-pixel image, and does not draw them)."""
+    low, high = sorted(axis.get_view_interval())
+    ticks = axis.get_minor_ticks() if minor else axis.get_major_ticks()
+    locs = axis.get_minorticklocs() if minor else axis.get_majorticklocs()
+    slack = 1e-9 * max(abs(low), abs(high), 1.0)
+    return [tick.label1 for tick, loc in zip(ticks, locs, strict=False)
+            if low - slack <= loc <= high + slack and _visible(tick.label1)]
+
+
 def _axes_texts(ax) -> list:
-    """(kind, text) of an axes: its tick labels, axis labels and titles."""
+    """(kind, text) of an axes that it draws: its tick labels, axis labels and titles."""
     found = []
     is_3d = hasattr(ax, "zaxis")
     for axis in [ax.xaxis, ax.yaxis] + ([ax.zaxis] if is_3d else []):
+        if not _axis_on(ax):  # set_axis_off(): no ticks, no labels, however many the axis keeps
+            break
         if not is_3d:  # a 3-D axis places its tick labels as it draws them: their boxes here mean nothing
-            found += [("tick label", t) for t in axis.get_ticklabels() if _visible(t)]
+            found += [("tick label", t) for t in _drawn_tick_labels(axis)]
         if _visible(axis.label):
             found.append(("axis label", axis.label))
     found += [("title", t) for t in (ax.title, ax._left_title, ax._right_title) if _visible(t)]
@@ -59,7 +77,7 @@ def problems(fig) -> list[str]:
     for ax in all_axes:
         axes = [ax.xaxis, ax.yaxis] + ([ax.zaxis] if hasattr(ax, "zaxis") else [])
         for axis in axes:
-            minor = [t for t in axis.get_ticklabels(minor=True) if _visible(t)]
+            minor = _drawn_tick_labels(axis, minor=True) if _axis_on(ax) else []
             if minor:
                 found.append(f"minor tick labels {[t.get_text() for t in minor][:4]} on an axis of "
                              f"{_name(ax.title)}: set the ticks and turn the minor ones off")

@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 import torch
-from figure_check import problems
+from figure_check import _drawn_tick_labels, problems
 
 from aecourse.plots import plot_history, plot_latent, show_images
 
@@ -48,6 +48,26 @@ def test_overlapping_tick_labels_are_caught():
     ax.plot(range(50))
     ax.set_xticks(range(0, 50, 2))
     assert any("tick label" in p and "overlaps" in p for p in problems(fig))
+    plt.close(fig)
+
+
+def test_only_drawn_labels_count():
+    """Image panels with their axis off and ticks beyond the limits draw no label: none may be reported.
+    (Chapter 4's 2 x 10 grid of 28-pixel images keeps labels -25, 0, 25, 50 that overlap but are never drawn;
+    the bar chart's title sat over a label 1.00 kept for a tick above the limits.)"""
+    fig = plt.figure(figsize=(9.5, 4.2), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.6])
+    for ax in top.subplots(2, 10).flat:
+        ax.imshow(torch.rand(28, 28).numpy(), cmap="gray")
+        ax.set_axis_off()
+    ax = bottom.subplots()
+    ax.bar(range(4), [0.7, 0.8, 0.9, 0.95])
+    ax.set(ylim=(0.5, 0.97), title="a long title over a short axes whose next tick, 1.0, is beyond its limit")
+    assert problems(fig) == []
+    panel = fig.axes[0]
+    panel.set_axis_on()
+    fig.canvas.draw()
+    assert [t.get_text() for t in _drawn_tick_labels(panel.xaxis)] == ["0", "25"]  # the two inside 0 ... 27
     plt.close(fig)
 
 
