@@ -3,12 +3,15 @@
 Every check prints its verdict and returns True or False, so a learner sees why an answer is
 right or not yet, and a test can assert on the result. Here: the two verdicts, and the two ways
 a check catches a shortcut the exercise forbids: `forbid` makes the forbidden functions raise
-while the answer runs; `reaches` reads the answer's code for calls to them.
+while the answer runs; `reaches` reads the answer's code for calls to them. And one check that
+chapters 1 and 6 share: a parameter count written as a formula (`param_formula_error`).
 """
 
 import types
 from contextlib import ExitStack
 from unittest import mock
+
+from torch import nn
 
 
 def right(message: str) -> bool:
@@ -72,3 +75,21 @@ def reaches(fn, forbidden, _seen=None) -> list[str]:
         elif isinstance(target, types.FunctionType) and target.__module__ == fn.__module__:
             found.update(reaches(target, forbidden, seen))  # the learner's own helpers
     return sorted(found)
+
+
+def param_formula_error(formula, model_class, dims, name: str, hint: str) -> str | None:
+    """Why `formula(latent_dim)` miscounts the parameters of `model_class(latent_dim)`, or None if it never does."""
+    for d in dims:
+        truth = sum(p.numel() for p in model_class(d).parameters())
+        try:  # a formula needs no model: building one, or counting one's parameters, is refused here
+            with forbid((nn.Linear, "__init__"), (nn.Module, "parameters"), (nn.Module, "named_parameters"),
+                         (nn.Module, "state_dict")):
+                got = formula(d)
+        except Forbidden as err:
+            return (f"{name} calls {err} (it builds a model or counts a model's parameters): "
+                    "write the count as a formula of latent_dim, from the layer sizes alone.")
+        if got is None:
+            return f"{name} returned None: write the formula and return it."
+        if got != truth:
+            return f"for latent_dim={d} you count {got:,} but the model has {truth:,} (off by {got - truth:+,}). {hint}"
+    return None

@@ -10,30 +10,12 @@ from ..data import as_float
 from ..metrics import mse
 from ..models import Autoencoder
 from ..train import predict
-from . import Forbidden, forbid, right, wrong
-
-
-def _param_formula_error(formula, model_class, dims, name: str, hint: str) -> str | None:
-    """Why `formula(latent_dim)` miscounts the parameters of `model_class(latent_dim)`, or None if it never does."""
-    for d in dims:
-        truth = sum(p.numel() for p in model_class(d).parameters())
-        try:  # a formula needs no model: building one, or counting one's parameters, is refused here
-            with forbid((nn.Linear, "__init__"), (nn.Module, "parameters"), (nn.Module, "named_parameters"),
-                         (nn.Module, "state_dict")):
-                got = formula(d)
-        except Forbidden as err:
-            return (f"{name} calls {err} (it builds a model or counts a model's parameters): "
-                    "write the count as a formula of latent_dim, from the layer sizes alone.")
-        if got is None:
-            return f"{name} returned None: write the formula and return it."
-        if got != truth:
-            return f"for latent_dim={d} you count {got:,} but the model has {truth:,} (off by {got - truth:+,}). {hint}"
-    return None
+from . import Forbidden, forbid, param_formula_error, right, wrong
 
 
 def check_n_params(n_params) -> bool:
     """Exercise: a formula for the number of parameters of ``Autoencoder(latent_dim)``."""
-    error = _param_formula_error(n_params, Autoencoder, (2, 7, 32), "n_params",
+    error = param_formula_error(n_params, Autoencoder, (2, 7, 32), "n_params",
                                  "Each Linear(m, n) has m*n weights and n biases.")
     if error:
         return wrong(error)

@@ -5,8 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import Forbidden, forbid, right, wrong
-from .chapter1 import _param_formula_error
+from . import Forbidden, forbid, param_formula_error, right, wrong
 
 LAYERS = ((nn.Conv2d, "__init__"), (nn.ConvTranspose2d, "__init__"), (F, "conv2d"), (F, "conv_transpose2d"),
           (torch, "conv2d"), (torch, "conv_transpose2d"))  # measuring a layer instead of using the formula
@@ -53,7 +52,7 @@ def check_deconv_out(deconv_out) -> bool:
 
 def check_n_conv_params(n_conv_params, model_class) -> bool:
     """Exercise: a formula for the parameters of the chapter's ConvAutoencoder (building it is refused)."""
-    error = _param_formula_error(n_conv_params, model_class, (2, 16, 32), "n_conv_params",
+    error = param_formula_error(n_conv_params, model_class, (2, 16, 32), "n_conv_params",
                                  "A ConvTranspose2d(c_in, c_out, k) has c_in * c_out * k * k weights and c_out biases.")
     if error:
         return wrong(error)
