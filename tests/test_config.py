@@ -121,6 +121,7 @@ TAUGHT = [  # (chapter notebook, package object it writes out in full)
     ("book/03-denoising-autoencoder/denoising_autoencoder.ipynb", "aecourse.losses.dae_loss"),
     ("book/04-stacked-denoising-autoencoder/stacked_denoising_autoencoder.ipynb", "aecourse.losses.ce_loss"),
     ("book/05-variational-autoencoder/variational_autoencoder.ipynb", "aecourse.models.VAE"),
+    ("book/05-variational-autoencoder/variational_autoencoder.ipynb", "aecourse.losses.kl_to_prior"),
     ("book/05-variational-autoencoder/variational_autoencoder.ipynb", "aecourse.losses.elbo_terms"),
     ("book/05-variational-autoencoder/variational_autoencoder.ipynb", "aecourse.losses.vae_loss"),
     ("book/06-convolutional-autoencoder/convolutional_autoencoder.ipynb", "aecourse.models.ConvAutoencoder"),

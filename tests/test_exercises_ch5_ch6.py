@@ -11,6 +11,7 @@ from torch.distributions import Normal, kl_divergence
 
 from aecourse.exercises.chapter5 import check_kl, check_noise_prediction, check_reparameterize
 from aecourse.exercises.chapter6 import check_conv_out, check_deconv_out, check_denoiser_prediction, check_n_conv_params
+from aecourse.losses import kl_to_prior as chapter_kl
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_6 = ROOT / "book" / "06-convolutional-autoencoder" / "convolutional_autoencoder.ipynb"
@@ -45,6 +46,17 @@ def test_kl_by_hand_passes_and_torch_distributions_fail(shortcut, capsys):
     assert not check_kl(shortcut)
     assert "tensor operations" in capsys.readouterr().out
     assert Normal(0.0, 1.0).log_prob(torch.zeros(1)).item() == pytest.approx(-0.9189, abs=1e-4)  # patches gone
+
+
+def test_kl_check_refuses_the_chapters_own_kl(capsys):
+    """The chapter writes kl_to_prior before the exercise: calling it (or aliasing it) is not an answer."""
+    def helper(mu, logvar):
+        return chapter_kl(mu, logvar)
+
+    assert chapter_kl(torch.zeros(2, 3), torch.zeros(2, 3)).tolist() == [0.0, 0.0]  # the right values
+    for shortcut in (chapter_kl, lambda mu, lv: chapter_kl(mu, lv), lambda mu, lv: 1.0 * helper(mu, lv)):
+        assert not check_kl(shortcut)
+        assert "kl_to_prior" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong", [

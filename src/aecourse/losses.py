@@ -27,12 +27,16 @@ def ce_loss(model, x, y):
     return F.cross_entropy(model(x), y)
 
 
+def kl_to_prior(mu, logvar):
+    """Per image, in nats: the KL divergence from N(mu, diag exp(logvar)) to N(0, I), in closed form."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+
+
 def elbo_terms(model, x):
     """Per image, in nats: the reconstruction term -log p(x|z) (one sample of z) and the KL term."""
     x_hat, mu, logvar = model(x)
     reconstruction = F.binary_cross_entropy(x_hat, x, reduction="none").flatten(1).sum(1)
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
-    return reconstruction, kl
+    return reconstruction, kl_to_prior(mu, logvar)
 
 
 def vae_loss(model, x, beta=1.0):

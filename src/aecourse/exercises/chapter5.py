@@ -1,11 +1,13 @@
 """Chapter 5's exercise checks: the KL divergence and the reparameterization trick by hand (torch.distributions
-refused), interpolation, and a prediction of what input noise does to the encoder's sigma."""
+and the chapter's kl_to_prior refused), interpolation, and a prediction of what input noise does to the
+encoder's sigma."""
 
 import math
 
 import torch
 
-from . import Forbidden, forbid, right, wrong
+from ..losses import kl_to_prior
+from . import Forbidden, forbid, reaches, right, wrong
 
 DISTRIBUTIONS = ((torch.distributions.Distribution, "__init__"), (torch.distributions, "kl_divergence"),
                  (torch.distributions.kl, "kl_divergence"))  # building any distribution, or PyTorch's KL
@@ -24,7 +26,11 @@ def check_kl(my_kl) -> bool:
     """Exercise: the analytic KL divergence from N(mu, exp(logvar)) to N(0, I), per row, from the formula."""
     torch.manual_seed(0)
     mu, logvar = torch.randn(6, 4, device="cpu"), torch.randn(6, 4, device="cpu")
-    want = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+    want = kl_to_prior(mu, logvar)
+    chapter = reaches(my_kl, ("kl_to_prior", "elbo_terms", "vae_loss"))
+    if chapter:
+        return wrong(f"my_kl calls the chapter's {', '.join(chapter)}: that is the answer written for you. Write "
+                     "the closed form with tensor operations: 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2).")
     got, called = _by_hand(my_kl, mu, logvar)
     if called:
         return wrong(f"my_kl calls {called}: torch.distributions computes the KL for you. Write the closed "
