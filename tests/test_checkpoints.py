@@ -2,6 +2,8 @@
 
 import functools
 import inspect
+import itertools
+import linecache
 import textwrap
 
 import pytest
@@ -19,10 +21,17 @@ X = (torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(1)) * 255
 BASE = {"epochs": 1, "batch_size": 16, "lr": 1e-3, "seed": 0}
 
 
-def notebook(source: str) -> dict:
-    """Run `source` as a notebook cell would: its functions and classes belong to __main__."""
-    namespace = {"__name__": "__main__", "F": F, "torch": torch, "Autoencoder": Autoencoder}
-    exec(textwrap.dedent(source), namespace)  # noqa: S102
+_CELLS = itertools.count()
+
+
+def notebook(source: str, **names) -> dict:
+    """Run `source` as a notebook cell would: compiled on its own (its imports come from other cells, here
+    `names`), its source kept where `inspect` finds it (as IPython does), its functions and classes in __main__."""
+    source = textwrap.dedent(source)
+    path = f"<notebook cell {next(_CELLS)}>"
+    linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+    namespace = {"__name__": "__main__", "F": F, "torch": torch, "Autoencoder": Autoencoder, **names}
+    exec(compile(source, path, "exec"), namespace)  # noqa: S102
     return namespace
 
 
@@ -123,6 +132,23 @@ def test_every_setting_of_the_training_is_in_the_key_test():
     assert settings == {k for k in CHANGES if k in BASE}, "every setting of train_or_load is varied by a test"
     passed_on = set(inspect.signature(fit).parameters) - display - data - {"optimizer"}
     assert passed_on <= settings, f"fit takes {passed_on - settings}, which train_or_load does not pass or key"
+
+
+def test_a_notebooks_copy_of_the_package_code_has_the_packages_key():
+    """A chapter writes out a model and a loss that later pages import from the package: both must find one
+    checkpoint. Python 3.11 compiles `F.binary_cross_entropy(...)` to other bytecode when F is imported in
+    another cell, and a method calling super() holds its class (named with its module): neither may count."""
+    copies = notebook(inspect.getsource(Autoencoder) + "\n\n" + inspect.getsource(bce_loss), nn=torch.nn)
+    assert copies["Autoencoder"].__module__ == "__main__"
+    assert copies["bce_loss"].__code__.co_code != bce_loss.__code__.co_code  # the bytecode differs ...
+
+    def key(cls, loss):
+        torch.manual_seed(0)
+        return training_key(cls(2), loss, (X,), fit, **BASE)
+
+    assert key(copies["Autoencoder"], copies["bce_loss"]) == key(Autoencoder, bce_loss)  # ... the key does not
+    commented = notebook(inspect.getsource(bce_loss).replace("):\n", "):  # a comment\n", 1))["bce_loss"]
+    assert key(Autoencoder, commented) == key(Autoencoder, bce_loss), "a comment is not a change of code"
 
 
 def test_the_training_code_is_in_the_key(monkeypatch):

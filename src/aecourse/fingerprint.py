@@ -8,10 +8,12 @@ itself. Two calls share a checkpoint only if all of these agree, so a model cach
 code, on other data or with other settings is retrained, never reused.
 """
 
+import ast
 import functools
 import hashlib
 import inspect
 import json
+import textwrap
 import types
 
 import torch
@@ -38,6 +40,21 @@ def _code(code: types.CodeType) -> list:
     consts = [_code(c) if isinstance(c, types.CodeType) else sorted(map(repr, c)) if isinstance(c, frozenset)
               else repr(c) for c in code.co_consts]  # a frozenset's order changes from run to run
     return [code.co_code.hex(), consts, list(code.co_names)]
+
+
+def _text(fn) -> str | list:
+    """A function's text: its source as a syntax tree (comments and layout left out), where the source is there.
+
+    The bytecode is only the fallback (a lambda, code with no file): it depends on more than the text. Python
+    3.11 compiles `F.f(x)` one way when `F` is imported in the same file (the package) and another when it is
+    imported in another cell (a notebook), so the two copies of one function would get two keys.
+    """
+    if fn.__name__ != "<lambda>":
+        try:
+            return ast.dump(ast.parse(textwrap.dedent(inspect.getsource(fn))))
+        except (OSError, TypeError, SyntaxError):
+            pass
+    return _code(fn.__code__)
 
 
 def _names(code: types.CodeType) -> set[str]:
@@ -67,7 +84,7 @@ def describe_function(fn, seen: set | None = None):
 
     For the course's own functions (defined in the notebook or the package), that is the
     name (without the module: a notebook's copy of a package function is the same function), the
-    bytecode, the default arguments, the values it closes over and, by name, the global
+    source (`_text`), the default arguments, the values it closes over and, by name, the global
     functions and plain values it uses, followed recursively. Library functions
     (torch, ...) are named only.
     """
@@ -76,13 +93,16 @@ def describe_function(fn, seen: set | None = None):
         return ["partial", describe_function(fn.func, seen), [_value(a, seen) for a in fn.args],
                 {k: _value(v, seen) for k, v in sorted(fn.keywords.items())}]
     name = getattr(fn, "__qualname__", type(fn).__qualname__)
-    if not inspect.isfunction(fn) or not _is_ours(fn):
+    if not _is_ours(fn):
         return f"{getattr(fn, '__module__', '')}.{name}"
+    if not inspect.isfunction(fn):  # a class of ours (as in the __class__ cell of a method calling super())
+        return name  # named without its module, like the functions; a model's classes are described in full
+
     if id(fn) in seen:
         return name
     seen.add(id(fn))
     used = {n: fn.__globals__[n] for n in _names(fn.__code__) if n in fn.__globals__}
-    return [name, _code(fn.__code__), [_value(d, seen) for d in fn.__defaults__ or ()],
+    return [name, _text(fn), [_value(d, seen) for d in fn.__defaults__ or ()],
             {k: _value(v, seen) for k, v in sorted((fn.__kwdefaults__ or {}).items())},
             [_value(c.cell_contents, seen) for c in fn.__closure__ or ()],
             {n: _value(v, seen) for n, v in sorted(used.items())
