@@ -147,6 +147,8 @@ def test_a_notebooks_copy_of_the_package_code_has_the_packages_key():
         return training_key(cls(2), loss, (X,), fit, **BASE)
 
     assert key(copies["Autoencoder"], copies["bce_loss"]) == key(Autoencoder, bce_loss)  # ... the key does not
+    with_global = notebook(inspect.getsource(Autoencoder), nn=torch.nn, latent_dim=2)  # a global of that name
+    assert key(with_global["Autoencoder"], bce_loss) == key(Autoencoder, bce_loss), "self.latent_dim reads no global"
     commented = notebook(inspect.getsource(bce_loss).replace("):\n", "):  # a comment\n", 1))["bce_loss"]
     assert key(Autoencoder, commented) == key(Autoencoder, bce_loss), "a comment is not a change of code"
 

@@ -9,6 +9,7 @@ code, on other data or with other settings is retrained, never reused.
 """
 
 import ast
+import dis
 import functools
 import hashlib
 import inspect
@@ -58,8 +59,13 @@ def _text(fn) -> str | list:
 
 
 def _names(code: types.CodeType) -> set[str]:
-    """The global names a code object and the code nested in it (comprehensions, inner functions) use."""
-    return set(code.co_names).union(*(_names(c) for c in code.co_consts if isinstance(c, types.CodeType)))
+    """The global names a code object and the code nested in it (comprehensions, inner functions) read.
+
+    Only names read as globals: `self.latent_dim` shares its name with a notebook's global `latent_dim`, and
+    would put that global in the key of the notebook's copy of a class but not of the package's.
+    """
+    read = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    return read.union(*(_names(c) for c in code.co_consts if isinstance(c, types.CodeType)))
 
 
 def _value(v, seen: set):
