@@ -7,7 +7,7 @@ SHARED_RAW := $(abspath ../shared/data/MNIST/raw)
 # Offline, the real MNIST test files are read from ../shared when that folder is there.
 export AECOURSE_MNIST_RAW ?= $(if $(wildcard $(SHARED_RAW)),$(SHARED_RAW),)
 
-.PHONY: install book test chapters lint bench clean
+.PHONY: install book test chapters lint bench lighthouse clean
 
 SERVER_CONFIG := jupyter-config/jupyter_server_config.d/aecourse_jupyter.json
 
@@ -34,6 +34,9 @@ test: install  ## unit tests, every notebook under nbval, the book build and the
 
 chapters: install  ## run every chapter in PROFILE (smoke, cpu, gpu) from an empty model cache; print a table
 	$(PY) scripts/run_chapters.py --profile $${PROFILE:-$${AECOURSE_PROFILE:-cpu}} $(CHAPTERS)
+
+lighthouse: install  ## what a reader waits for: Lighthouse (mobile, gzip as on Pages) over every page of _build/html
+	$(PY) scripts/lighthouse.py $(if $(RUNS),--runs $(RUNS))
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks scripts conftest.py book/_ext

@@ -26,6 +26,11 @@ import matplotlib.pyplot as plt
 MAX_STATIC_BYTES = 15_000_000  # stay well under Jupyter Book's 20 MB embed limit
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG, read from its header."""
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def _label(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -74,21 +79,38 @@ class Slider:
             raise ValueError(f"static slider {self.name!r} is {size / 1e6:.1f} MB; use fewer values or a lower dpi")
         uid = f"aecourse-slider-{uuid.uuid4().hex}"  # unique in a JupyterLab page holding many notebooks
         i0 = self.values.index(self.initial) if self.initial in self.values else 0
+        width, height = png_size(self.png(self.values[i0]))
         labels = [_label(v) for v in self.values]
         name = html.escape(self.name)
+        # On the site, book/_ext/lazy_images.py turns the frames into files: the page then loads the frame
+        # shown (lazily, at its size), the frames next to it once the slider is in view, and any other on a move.
         return f"""<div class="aecourse-slider" id="{uid}" data-name="{name}">
 <label style="font-family:monospace">{name} = <output>{html.escape(labels[i0])}</output>
 <input type="range" min="0" max="{len(frames) - 1}" step="1" value="{i0}" aria-label="{name}"
  style="width:60%;vertical-align:middle"></label><br>
-<img alt="{name} = {html.escape(labels[i0])}" src="{frames[i0]}" style="max-width:100%">
+<img alt="{name} = {html.escape(labels[i0])}" src="{frames[i0]}" width="{width}" height="{height}"
+ loading="lazy" decoding="async" style="max-width:100%;height:auto">
 <script>(function() {{
   const root = document.getElementById("{uid}");
   const frames = {json.dumps(frames)}, labels = {json.dumps(labels)};
   const input = root.querySelector("input"), out = root.querySelector("output"), img = root.querySelector("img");
+  const fetched = new Set();
+  function fetchNext(i) {{  // the frames one step away, so that the next move shows its frame at once
+    for (const j of [i - 1, i + 1]) {{
+      if (j >= 0 && j < frames.length && !fetched.has(j)) {{ fetched.add(j); new Image().src = frames[j]; }}
+    }}
+  }}
   input.addEventListener("input", () => {{
     const i = Number(input.value);
     img.src = frames[i]; out.textContent = labels[i]; img.alt = "{name} = " + labels[i];
+    fetchNext(i);
   }});
+  if ("IntersectionObserver" in window) {{
+    const watch = new IntersectionObserver(entries => {{
+      if (entries.some(e => e.isIntersecting)) {{ watch.disconnect(); fetchNext(Number(input.value)); }}
+    }});
+    watch.observe(root);
+  }}
 }})();</script>
 </div>"""
 
