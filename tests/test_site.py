@@ -10,6 +10,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -80,12 +81,19 @@ def test_launch_buttons_point_at_the_chapter_notebook(site, chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_page_in_a_browser(site, server, browser, chapter, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors = []
+    errors, requested = [], []
     page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{server}/{chapter}.html", wait_until="load")
     assert errors == [], f"script errors on {chapter}: {errors}"
 
-    # every static slider moves: its frame and its label change
+    # slider frames are files fetched when they are needed, not all at load (issue 18)
+    frames = set(re.findall(r'_images/inline/[0-9a-f]+\.png', (site / f"{chapter}.html").read_text()))
+    at_load = {url.split("/_images/")[1] for url in requested if "/_images/inline/" in url}
+    assert frames and len(at_load) < len(frames) / 2, \
+        f"{len(at_load)} of the {len(frames)} slider frames of {chapter} were fetched before the reader scrolled"
+
+    # every static slider moves: its frame and its label change, and the new frame arrives
     sliders = page.locator(".aecourse-slider")
     assert sliders.count() >= 1
     for i in range(sliders.count()):
@@ -98,6 +106,8 @@ def test_chapter_page_in_a_browser(site, server, browser, chapter, tmp_path):
         s.locator("input").fill(target)
         assert s.locator("img").get_attribute("src") != before_src, "the static slider did not change its frame"
         assert s.locator("output").inner_text() != before_label
+        s.locator("img").evaluate("img => img.decode()")  # raises if the frame does not load
+        assert s.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
 
     # progress bars show their finished state, never a first frame; no widget error text
     text = page.inner_text("body")
@@ -122,7 +132,13 @@ def test_chapter_page_in_a_browser(site, server, browser, chapter, tmp_path):
     shown = page.locator(".cell_output img")
     assert shown.count() == figures, f"{figures} figures were made, {shown.count()} are on the page"
     for i in range(figures):
-        assert shown.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), f"figure {i + 1} did not load"
+        figure = shown.nth(i)
+        assert figure.get_attribute("loading") == "lazy" and figure.get_attribute("width"), \
+            f"figure {i + 1} of {chapter} is not lazy or has no size (book/_ext/lazy_images.py)"
+        figure.scroll_into_view_if_needed()
+        figure.evaluate("img => img.decode()")  # a lazy picture loads once it is near the view
+        assert figure.evaluate("img => img.complete && img.naturalWidth > 0"), f"figure {i + 1} did not load"
+    page.evaluate("window.scrollTo(0, 0)")
     shots = Path(os.environ.get("AECOURSE_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / (Path(chapter).name + ".png")), full_page=False)
@@ -222,4 +238,40 @@ def test_chapter_shows_its_diagram(site, server, browser, chapter):
     assert diagram.evaluate("img => img.complete && img.naturalWidth > 0"), f"the diagram of {chapter} did not load"
     assert diagram.get_attribute("alt"), f"the diagram of {chapter} has no alt text"
     assert page.locator("figure:has(img[src*='diagram']) figcaption").count() == 1, "a diagram needs a caption"
+    page.close()
+
+
+# -- Pages that open fast on a phone (issue 18) ---------------------------------------------------------
+# book/_ext/lazy_images.py moves every base64 picture out of the pages into small files.
+
+PAGE_HTML_BYTES = 500_000
+PAGE_IMAGE_BYTES = 1_500_000  # every picture a page shows before any slider moves
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS + ["book/intro"])
+def test_page_weight(site, chapter):
+    html = site / f"{chapter}.html"
+    text = html.read_text()
+    assert "data:image" not in text, f"{chapter} still carries base64 pictures"
+    assert html.stat().st_size < PAGE_HTML_BYTES, f"{chapter}.html is {html.stat().st_size / 1e3:.0f} KB"
+    shown = {src for src in re.findall(r'<img\b[^>]*\ssrc="([^"]+)"', text) if "://" not in src}
+    files = {(html.parent / src).resolve() for src in shown}
+    missing = [str(f) for f in files if not f.is_file()]
+    assert not missing, f"{chapter} points at pictures that are not in the site: {missing[:3]}"
+    images = sum(f.stat().st_size for f in files)
+    assert images < PAGE_IMAGE_BYTES, f"the pictures {chapter} shows before a slider moves are {images / 1e6:.2f} MB"
+
+
+# -- What the reader sees: a table a cell shows is a table (issue 17) -----------------------------------
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_tables_render_as_tables(site, server, browser, chapter):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    outputs = page.locator(".cell_output").all_inner_texts()
+    raw = [text for text in outputs if re.search(r"\|\s*:?-{3,}:?\s*\|", text)]
+    assert not raw, f"{chapter} shows a Markdown table as text: {raw[0][:160]!r}"
+    if chapter.endswith("/comparison"):
+        assert page.locator(".cell_output table").count() >= 1, "the closing page's table is not a table"
     page.close()
