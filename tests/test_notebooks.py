@@ -64,6 +64,18 @@ def test_no_control_characters(nb_path):
         assert not bad, f"{nb_path.name} cell {i} holds control characters {bad} (a '\\a' in a string?)"
 
 
+CODE_COLUMNS = 80  # the site's code column: a longer line scrolls sideways (issue 17)
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=IDS)
+def test_code_fits_the_column(nb_path):
+    """Every line of code a reader sees fits 80 characters; only an address that cannot be broken is longer."""
+    long = [f"cell {i}: {line.strip()[:60]}... ({len(line)} characters)"
+            for i, cell in enumerate(cells(nb_path)) if cell["cell_type"] == "code"
+            for line in source(cell).split("\n") if len(line) > CODE_COLUMNS and "://" not in line]
+    assert not long, f"{nb_path.name} has {len(long)} code lines over {CODE_COLUMNS} characters: {long[:5]}"
+
+
 @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=IDS)
 def test_solutions_are_hidden_in_jupyter_too(nb_path):
     found = solution_cells(nb_path)

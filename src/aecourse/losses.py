@@ -20,7 +20,8 @@ def mse_loss(model, x):
 
 def dae_loss(model, x, kind="gaussian", level=0.5):
     x_noisy = corrupt(x, kind, level)  # new noise on every call
-    return F.binary_cross_entropy(model(x_noisy), x)  # the target is the CLEAN image
+    # the target is the CLEAN image
+    return F.binary_cross_entropy(model(x_noisy), x)
 
 
 def ce_loss(model, x, y):
@@ -28,17 +29,21 @@ def ce_loss(model, x, y):
 
 
 def kl_to_prior(mu, logvar):
-    """Per image, in nats: the KL divergence from N(mu, diag exp(logvar)) to N(0, I), in closed form."""
+    """Per image, in nats: the KL divergence from N(mu, diag exp(logvar)) to
+    N(0, I), in closed form."""
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
 
 
 def elbo_terms(model, x):
-    """Per image, in nats: the reconstruction term -log p(x|z) (one sample of z) and the KL term."""
+    """Per image, in nats: the reconstruction term -log p(x|z) (one sample of
+    z) and the KL term."""
     x_hat, mu, logvar = model(x)
-    reconstruction = F.binary_cross_entropy(x_hat, x, reduction="none").flatten(1).sum(1)
+    reconstruction = F.binary_cross_entropy(
+        x_hat, x, reduction="none").flatten(1).sum(1)
     return reconstruction, kl_to_prior(mu, logvar)
 
 
 def vae_loss(model, x, beta=1.0):
     reconstruction, kl = elbo_terms(model, x)
-    return (reconstruction + beta * kl).mean()  # the negative ELBO (beta = 1), averaged over the batch
+    # the negative ELBO (beta = 1), averaged over the batch
+    return (reconstruction + beta * kl).mean()

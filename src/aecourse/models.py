@@ -10,7 +10,8 @@ from torch import nn
 
 # Chapter 1: the autoencoder.
 class Autoencoder(nn.Module):
-    """An MLP autoencoder: 784 -> 256 -> 64 -> latent_dim -> 64 -> 256 -> 784."""
+    """An MLP autoencoder: 784 -> 256 -> 64 -> latent_dim -> 64 -> 256 ->
+    784."""
 
     def __init__(self, latent_dim: int = 32):
         super().__init__()
@@ -19,7 +20,8 @@ class Autoencoder(nn.Module):
             nn.Flatten(),                      # (B, 1, 28, 28) -> (B, 784)
             nn.Linear(784, 256), nn.ReLU(),
             nn.Linear(256, 64), nn.ReLU(),
-            nn.Linear(64, latent_dim),         # the code: no activation, any real value
+            # the code: no activation, any real value
+            nn.Linear(64, latent_dim),
         )
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, 64), nn.ReLU(),
@@ -34,7 +36,8 @@ class Autoencoder(nn.Module):
 
 # Chapter 2: the stacked autoencoder.
 class Layer(nn.Module):
-    """One shallow autoencoder of a stack: n_in -> n_out -> n_in, rebuilding values in [0, 1]."""
+    """One shallow autoencoder of a stack: n_in -> n_out -> n_in, rebuilding
+    values in [0, 1]."""
 
     def __init__(self, n_in: int, n_out: int, code=nn.Sigmoid):
         super().__init__()
@@ -46,7 +49,8 @@ class Layer(nn.Module):
 
 
 def new_layers(sizes):
-    """Untrained layers for sizes = [784, n_1, ..., latent_dim]: sigmoid codes, a linear top code."""
+    """Untrained layers for sizes = [784, n_1, ..., latent_dim]: sigmoid
+    codes, a linear top code."""
     top = len(sizes) - 1
     return [Layer(n_in, n_out, code=nn.Identity if k == top else nn.Sigmoid)
             for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), start=1)]
@@ -57,8 +61,11 @@ class StackedAutoencoder(nn.Module):
 
     def __init__(self, layers):
         super().__init__()
-        self.encoder = nn.Sequential(nn.Flatten(), *[layer.encoder for layer in layers])
-        self.decoder = nn.Sequential(*[layer.decoder for layer in reversed(layers)], nn.Unflatten(1, (1, 28, 28)))
+        self.encoder = nn.Sequential(
+            nn.Flatten(), *[layer.encoder for layer in layers])
+        self.decoder = nn.Sequential(
+            *[layer.decoder for layer in reversed(layers)],
+            nn.Unflatten(1, (1, 28, 28)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
@@ -66,7 +73,8 @@ class StackedAutoencoder(nn.Module):
 
 # Chapter 3: the denoising autoencoder.
 class DenoisingAutoencoder(nn.Module):
-    """A wider MLP autoencoder for denoising: 784 -> 512 -> latent_dim -> 512 -> 784."""
+    """A wider MLP autoencoder for denoising: 784 -> 512 -> latent_dim -> 512
+    -> 784."""
 
     def __init__(self, latent_dim: int = 128):
         super().__init__()
@@ -88,15 +96,19 @@ class DenoisingAutoencoder(nn.Module):
 
 # Chapter 5: the variational autoencoder.
 class VAE(nn.Module):
-    """784 -> 400 -> (mu, log-variance) of a latent_dim normal; z -> 400 -> 784."""
+    """784 -> 400 -> (mu, log-variance) of a latent_dim normal; z -> 400 ->
+    784."""
 
     def __init__(self, latent_dim: int = 20):
         super().__init__()
         self.latent_dim = latent_dim
-        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 400), nn.ReLU())
+        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 400),
+                                     nn.ReLU())
         self.mu = nn.Linear(400, latent_dim)
-        self.logvar = nn.Linear(400, latent_dim)  # log sigma^2: any real number, so sigma > 0
-        self.decoder = nn.Sequential(nn.Linear(latent_dim, 400), nn.ReLU(), nn.Linear(400, 784), nn.Sigmoid(),
+        # log sigma^2: any real number, so sigma > 0
+        self.logvar = nn.Linear(400, latent_dim)
+        self.decoder = nn.Sequential(nn.Linear(latent_dim, 400), nn.ReLU(),
+                                     nn.Linear(400, 784), nn.Sigmoid(),
                                      nn.Unflatten(1, (1, 28, 28)))
 
     def encode(self, x):
@@ -105,28 +117,36 @@ class VAE(nn.Module):
 
     def forward(self, x):
         mu, logvar = self.encode(x)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # the reparameterisation trick
+        # the reparameterisation trick
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
         return self.decoder(z), mu, logvar
 
 
 # Chapter 6: the convolutional autoencoder.
 class ConvAutoencoder(nn.Module):
-    """(1, 28, 28) -> 16 x 14 x 14 -> 32 x 7 x 7 -> latent_dim -> 32 x 7 x 7 -> 16 x 14 x 14 -> (1, 28, 28)."""
+    """(1, 28, 28) -> 16 x 14 x 14 -> 32 x 7 x 7 -> latent_dim -> 32 x 7 x 7
+    -> 16 x 14 x 14 -> (1, 28, 28)."""
 
     def __init__(self, latent_dim: int = 32):
         super().__init__()
         self.latent_dim = latent_dim
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),   # 28 -> 14
-            nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1), nn.ReLU(),  # 14 -> 7
+            # 28 -> 14
+            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+            # 14 -> 7
+            nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1), nn.ReLU(),
             nn.Flatten(),
             nn.Linear(32 * 7 * 7, latent_dim),
         )
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, 32 * 7 * 7), nn.ReLU(),
             nn.Unflatten(1, (32, 7, 7)),
-            nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # 7 -> 14
-            nn.ConvTranspose2d(16, 1, kernel_size=3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),  # 14 -> 28
+            # 7 -> 14
+            nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1,
+                               output_padding=1), nn.ReLU(),
+            # 14 -> 28
+            nn.ConvTranspose2d(16, 1, kernel_size=3, stride=2, padding=1,
+                               output_padding=1), nn.Sigmoid(),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

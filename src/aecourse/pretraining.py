@@ -10,19 +10,24 @@ from .train import predict
 
 
 def pretrain_layers(sizes, x, epochs, batch_size, corrupt=None, lr=2e-3):
-    """Greedy layer-wise pretraining: layer k is a shallow autoencoder trained on layer k-1's codes.
+    """Greedy layer-wise pretraining: layer k is a shallow autoencoder
+    trained on layer k-1's codes.
 
-    Every layer rebuilds values in [0, 1] (pixels, then sigmoid codes) with the BCE loss. With
-    `corrupt`, each layer sees a corrupted input and must rebuild the clean one (chapter 4).
-    """
+    Every layer rebuilds values in [0, 1] (pixels, then sigmoid codes) with
+    the BCE loss. With `corrupt`, each layer sees a corrupted input and must
+    rebuild the clean one (chapter 4)."""
     def loss(layer, h):
         h_in = h if corrupt is None else corrupt(h)
-        return F.binary_cross_entropy(layer(h_in), h)  # the target is the clean input
+        # the target is the clean input
+        return F.binary_cross_entropy(layer(h_in), h)
 
     torch.manual_seed(0)  # the same initial weights on every run
-    layers, h = new_layers(sizes), as_float(x).flatten(1)  # the input of layer 1: pixels
+    # the input of layer 1: pixels
+    layers, h = new_layers(sizes), as_float(x).flatten(1)
     for k, layer in enumerate(layers, start=1):
-        train_or_load(layer.to(h.device), loss, h, epochs=epochs, batch_size=batch_size, lr=lr,
-                      desc=f"layer {k}", verbose=False)
-        h = predict(layer.encoder, h)  # the codes of layer k are the data of layer k + 1
+        train_or_load(layer.to(h.device), loss, h, epochs=epochs,
+                      batch_size=batch_size, lr=lr, desc=f"layer {k}",
+                      verbose=False)
+        # the codes of layer k are the data of layer k + 1
+        h = predict(layer.encoder, h)
     return layers
