@@ -235,6 +235,7 @@ def test_chapter_shows_its_diagram(site, server, browser, chapter):
     diagram = page.locator("figure img[src*='diagram']")
     assert diagram.count() == 1, f"{chapter} should show its diagram once, in a figure"
     diagram.scroll_into_view_if_needed()
+    diagram.evaluate("img => img.decode()")  # it loads lazily, once near the view; raises if it cannot
     assert diagram.evaluate("img => img.complete && img.naturalWidth > 0"), f"the diagram of {chapter} did not load"
     assert diagram.get_attribute("alt"), f"the diagram of {chapter} has no alt text"
     assert page.locator("figure:has(img[src*='diagram']) figcaption").count() == 1, "a diagram needs a caption"
@@ -274,4 +275,16 @@ def test_tables_render_as_tables(site, server, browser, chapter):
     assert not raw, f"{chapter} shows a Markdown table as text: {raw[0][:160]!r}"
     if chapter.endswith("/comparison"):
         assert page.locator(".cell_output table").count() >= 1, "the closing page's table is not a table"
+    page.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_code_or_output_scrolls_sideways(site, server, browser, chapter):
+    """At the book's default width, 80 characters of code fit the column and printed lines wrap (aecourse.css)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    wide = page.evaluate("""() => [...document.querySelectorAll('.cell_input pre, .cell_output pre')]
+        .filter(pre => pre.scrollWidth > pre.clientWidth + 1)  // folded ones too: a reader opens them
+        .map(pre => pre.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a)).slice(0, 90))""")
+    assert not wide, f"{len(wide)} code or output blocks on {chapter} scroll sideways, e.g. {wide[:3]}"
     page.close()

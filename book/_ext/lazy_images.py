@@ -14,8 +14,9 @@ HTML builder has written the site, this extension
    one shown once the slider scrolls into view);
 3. drops the live sliders' saved widget state (half a megabyte of base64 a chapter, which the
    site never uses: it shows the static face, and loads no widget JavaScript);
-4. gives every ``<img>`` ``loading="lazy"``, ``decoding="async"`` and its width and height, so that a
-   picture below the fold costs nothing at load and the text does not jump when it arrives.
+4. gives every ``<img>`` a notebook drew ``loading="lazy"``, and every ``<img>`` ``decoding="async"``
+   and its width and height, so that a picture below the fold costs nothing at load and the text does
+   not jump when it arrives.
 
 The notebooks are not changed: opened in Jupyter without a kernel they still show every frame.
 Running it twice changes nothing more (a page with no base64 left is only re-read).
@@ -36,6 +37,10 @@ MAX_WIDTH = 1100  # pixels: the column is ~800 CSS px wide; a little more keeps 
 INLINE = "inline"  # _images/inline/: the pictures that were base64 inside a page
 DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
 IMG_TAG = re.compile(r"<img\b[^>]*>")
+# What a notebook drew: myst-nb names an output picture by its sha256, and slider frames live in _images/inline.
+# Those load lazily; a picture written into the text (the cover, a chapter's diagram) is small and often the
+# first thing on screen, where loading it lazily would only delay the largest paint.
+OUTPUT_IMAGE = re.compile(rf"_images/(?:{INLINE}/[0-9a-f]+|[0-9a-f]{{64}})\.png$")
 # The live sliders' saved state (their images as base64): the site shows no widget view, so it is dead weight.
 WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>\s*', re.S)
 
@@ -101,9 +106,10 @@ def rewrite_page(page: Path, outdir: Path) -> None:
 
     def lazy(match: re.Match) -> str:
         tag = match.group(0)
-        tag = _set_attribute(tag, "loading", "lazy")
-        tag = _set_attribute(tag, "decoding", "async")
         src = re.search(r'\ssrc="([^"]+)"', tag)
+        if src and OUTPUT_IMAGE.search(src.group(1)):  # a notebook's output; the cover and diagrams load at once
+            tag = _set_attribute(tag, "loading", "lazy")
+        tag = _set_attribute(tag, "decoding", "async")
         if src and not re.search(r"\swidth=", tag):
             url = src.group(1)
             file = (page.parent / url).resolve()
