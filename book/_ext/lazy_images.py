@@ -89,7 +89,11 @@ def rewrite_page(page: Path, outdir: Path) -> None:
     folder = outdir / "_images" / INLINE
     sizes: dict[str, tuple[int, int]] = {}
 
+    urls: dict[str, str] = {}  # the frame a slider shows is also in its script: shrink and write it once
+
     def to_file(match: re.Match) -> str:
+        if match.group(1) in urls:
+            return urls[match.group(1)]
         data = optimise(base64.b64decode(match.group(1)))
         name = hashlib.sha256(data).hexdigest()[:20] + ".png"
         target = folder / name
@@ -100,6 +104,7 @@ def rewrite_page(page: Path, outdir: Path) -> None:
             tmp.replace(target)
         url = os.path.relpath(target, page.parent).replace(os.sep, "/")
         sizes[url] = png_size(data)
+        urls[match.group(1)] = url
         return url
 
     new = DATA_URI.sub(to_file, WIDGET_STATE.sub("", text))
@@ -115,7 +120,8 @@ def rewrite_page(page: Path, outdir: Path) -> None:
             file = (page.parent / url).resolve()
             size = sizes.get(url)
             if size is None and url.endswith(".png") and "://" not in url and file.is_file():
-                size = png_size(file.read_bytes()[:24])
+                with file.open("rb") as header:  # the size is in the first 24 bytes
+                    size = png_size(header.read(24))
             if size:
                 tag = _set_attribute(tag, "width", str(size[0]))
                 tag = _set_attribute(tag, "height", str(size[1]))
