@@ -96,6 +96,100 @@ def test_claim_cells_are_tagged_hidden_and_assert(nb_path):
     assert "check" not in tags, "claim cells are tagged `claim` (`check_*` names the exercise checks)"
 
 
+CLAIM_ANCHOR = re.compile(r'<a id="(claim-[a-z0-9-]+)"></a>')
+CLAIM_LINK = re.compile(r"\]\((#claim-[a-z0-9-]+)[ )]")
+
+
+def claim_anchors(nb_path: Path) -> list[tuple[str, dict]]:
+    """(anchor id, the claim cell it marks) for every claim cell, in order; None for a missing anchor."""
+    found, previous = [], None
+    for cell in cells(nb_path):
+        if "claim" in cell.get("metadata", {}).get("tags", []):
+            text = source(previous).strip() if previous and previous["cell_type"] == "markdown" else ""
+            mark = CLAIM_ANCHOR.fullmatch(text)
+            found.append((mark.group(1) if mark else None, cell))
+        previous = cell
+    return found
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=IDS)
+def test_every_claim_is_linked_from_the_sentence_it_proves(nb_path):
+    """Each claim cell has an anchor cell just before it (`<a id="claim-..."></a>`), some sentence on the
+    same page links to it (`[✓](#claim-...)`), and no link points at a claim the page does not have."""
+    anchors = claim_anchors(nb_path)
+    unmarked = [source(cell)[:60] for claim, cell in anchors if claim is None]
+    assert not unmarked, f"{nb_path.name}: claim cells without an anchor cell just before them: {unmarked}"
+    ids = [claim for claim, _ in anchors]
+    assert len(ids) == len(set(ids)), f"{nb_path.name}: a claim id used twice: {sorted(ids)}"
+    prose = "\n".join(source(c) for c in cells(nb_path)
+                      if c["cell_type"] == "markdown" and not CLAIM_ANCHOR.fullmatch(source(c).strip()))
+    linked = {link[1:] for link in CLAIM_LINK.findall(prose)}
+    assert not set(ids) - linked, f"{nb_path.name}: no sentence links to {sorted(set(ids) - linked)}"
+    assert not linked - set(ids), f"{nb_path.name}: links to claims the page lacks: {sorted(linked - set(ids))}"
+    stray = [c for c in cells(nb_path) if c["cell_type"] == "markdown" and CLAIM_ANCHOR.search(source(c))
+             and not CLAIM_ANCHOR.fullmatch(source(c).strip())]
+    assert not stray, f"{nb_path.name}: a claim anchor inside prose (it marks a claim cell, alone): {stray[:1]}"
+
+
+def test_claim_ids_are_unique_in_the_book():
+    """On the site every page's anchors share one name space (book/_ext/claim_links.py)."""
+    ids = [claim for nb in NOTEBOOKS for claim, _ in claim_anchors(nb)]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+# A number the run computes is never typed into the prose (issue 17): it is printed by a cell, or the
+# sentence says it in words that hold at every budget. What prose may type: settings the code also
+# sets, facts of the data, cited results. Each chapter lists those in tests/typed_numbers/<chapter>.json
+# ({"the number as typed": "why it is not a result of this run"}).
+TYPED_NUMBER = re.compile(r"(?<![\w.,])(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?: ?%|x\b| ?dB\b|×)|-?\d+\.\d+)")
+NOT_PROSE = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$|`[^`\n]*`|\{cite[:\w]*\}`[^`]*`|\]\([^)]*\)|https?://\S+", re.S)
+CODE_FENCES = ("", "{code-block}", "{code}", "{math}", "python", "text", "bash", "console")
+
+
+def prose_of(markdown: str) -> str:
+    """A markdown cell without its code and math: fenced code is dropped, a directive's body (an
+    admonition, an exercise, a solution: fences opened with `{name}`) is prose and kept."""
+    kept, fences = [], []
+    for line in markdown.split("\n"):
+        fence = re.match(r"\s*(`{3,}|~{3,})\s*(\S*)", line)
+        if fence and fences and fence.group(1) == fences[-1][0] and not fence.group(2):
+            fences.pop()  # closes the innermost fence
+            continue
+        if fence:
+            info = fence.group(2).lower()
+            fences.append((fence.group(1), info in CODE_FENCES or not info.startswith("{")))
+            continue
+        if not any(code for _, code in fences) and not line.lstrip().startswith(":"):
+            kept.append(line)  # a directive's option lines (`:class: dropdown`) are not prose either
+    return NOT_PROSE.sub(" ", "\n".join(kept))
+
+
+def typed_numbers(nb_path: Path) -> list[tuple[int, str, str]]:
+    """(cell, number, context) for each decimal, percentage, ratio or decibel value in the prose."""
+    found = []
+    for i, cell in enumerate(cells(nb_path)):
+        if cell["cell_type"] == "markdown":
+            text = prose_of(source(cell))
+            for hit in TYPED_NUMBER.finditer(text):
+                context = " ".join(text[max(0, hit.start() - 50):hit.end() + 20].split())
+                found.append((i, hit.group(1).replace(" ", ""), context))
+    return found
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=IDS)
+def test_no_run_dependent_number_is_typed_into_the_prose(nb_path):
+    listed_in = ROOT / "tests" / "typed_numbers" / f"{nb_path.parent.name}.json"
+    listed = json.loads(listed_in.read_text()) if listed_in.exists() else {}
+    assert all(isinstance(why, str) and len(why) > 10 for why in listed.values()), \
+        f"{listed_in.name}: every typed number needs its reason"
+    typed = typed_numbers(nb_path)
+    unexplained = [f"cell {i}: {number!r} in ...{context}..." for i, number, context in typed if number not in listed]
+    assert not unexplained, (f"{nb_path.name} types numbers no list explains (print them from the run, or "
+                             f"add a setting or cited fact to {listed_in.name}): {unexplained}")
+    unused = set(listed) - {number for _, number, _ in typed}
+    assert not unused, f"{listed_in.name} explains numbers the page no longer types: {sorted(unused)}"
+
+
 @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=IDS)
 def test_lessons_do_not_test_the_slider_widget(nb_path):
     """Driving a slider (set, image, png) is the unit tests' job (tests/test_package.py)."""
