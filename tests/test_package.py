@@ -173,6 +173,32 @@ def test_profile_trims_the_data_and_everything_is_on_the_device(device, tmp_path
     assert len(torch.unique(data.y_train)) == 10  # a random subset, not the first (sorted) images
 
 
+@on_every_device
+def test_split_validation_holds_out_a_balanced_seeded_set(device, tmp_path, monkeypatch):
+    """One call gives a validation set disjoint from the training images; the test set is untouched."""
+    _offline(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OfflineDataWarning)
+        data = load_mnist(device, profile=PROFILES["smoke"], root=tmp_path, verbose=False)
+    split = data.split_validation(500)
+    assert len(split.x_val) == 500 and len(split.x_train) == len(data.x_train) - 500
+    assert torch.bincount(split.y_val.cpu(), minlength=10).tolist() == [50] * 10
+    assert all(_on(t, device) for t in (split.x_val, split.y_val, split.x_train))
+    assert torch.equal(split.x_test, data.x_test) and data.x_val is None  # the original is unchanged
+    images = lambda x: sorted(bytes(im.cpu().numpy()) for im in x)  # noqa: E731
+    # the two parts are the training images, each exactly once
+    assert images(torch.cat([split.x_val, split.x_train])) == images(data.x_train)
+    again = data.split_validation(500)
+    assert torch.equal(again.x_val, split.x_val), "the same seed must hold out the same images"
+    assert not torch.equal(data.split_validation(500, seed=1).x_val, split.x_val)
+    assert "500 of them held out for validation" in split.describe()
+    for bad in (0, 15, -10, 10_000, 2.5, "100"):
+        with pytest.raises(ValueError, match="split_validation"):
+            data.split_validation(bad)
+    with pytest.raises(ValueError, match="already has a validation set"):
+        split.split_validation(100)
+
+
 def test_as_float_makes_unit_range_images():
     x = torch.tensor([[0, 255]], dtype=torch.uint8).repeat(2, 392).reshape(2, 28, 28)
     f = as_float(x)

@@ -29,7 +29,7 @@ import shutil
 import socket
 import struct
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,16 +54,43 @@ class MNIST:
     y_test: torch.Tensor
     train_source: str
     test_source: str
+    x_val: torch.Tensor | None = None  # held out from the training images by split_validation
+    y_val: torch.Tensor | None = None
 
     @property
     def device(self) -> torch.device:
         return self.x_train.device
 
     def describe(self) -> str:
+        held_out = f", {len(self.x_val):,} of them held out for validation" if self.x_val is not None else ""
         return (
-            f"MNIST on {self.device}: {len(self.x_train):,} training images ({self.train_source}), "
+            f"MNIST on {self.device}: {len(self.x_train):,} training images ({self.train_source}{held_out}), "
             f"{len(self.x_test):,} test images ({self.test_source})"
         )
+
+    def split_validation(self, n: int = 1000, seed: int = 0) -> "MNIST":
+        """The same data with `n` training images moved to a validation set (`x_val`, `y_val`).
+
+        Settings (a noise level, a masking fraction, a number of epochs) are chosen on the
+        validation images; the test images only report how the chosen setting does. The draw is
+        seeded and has n // 10 images of each digit, so every run holds out the same images.
+        """
+        if self.x_val is not None:
+            raise ValueError("this data already has a validation set: split the data load_mnist returned")
+        per_digit = n // 10 if isinstance(n, int) and not isinstance(n, bool) else 0
+        counts = torch.bincount(self.y_train.cpu(), minlength=10)
+        if per_digit < 1 or per_digit * 10 != n or per_digit >= int(counts.min()):
+            raise ValueError(f"split_validation(n={n!r}): n must be a multiple of 10 from 10 up to, but not "
+                             f"including, 10 x the rarest digit's {int(counts.min())} training images")
+        g = torch.Generator(device="cpu").manual_seed(seed)
+        y = self.y_train.cpu()
+        val = torch.cat([torch.nonzero(y == d).flatten()[torch.randperm(int(counts[d]), generator=g)[:per_digit]]
+                         for d in range(10)]).sort().values
+        keep = torch.ones(len(y), dtype=torch.bool)
+        keep[val] = False
+        val, keep = val.to(self.device), keep.to(self.device)
+        return replace(self, x_train=self.x_train[keep], y_train=self.y_train[keep],
+                       x_val=self.x_train[val], y_val=self.y_train[val])
 
 
 def as_float(x: torch.Tensor) -> torch.Tensor:
