@@ -224,6 +224,24 @@ def test_what_a_chapter_writes_it_uses(nb_path):
     assert not defined - used, f"{nb_path.name} defines but never uses {sorted(defined - used)}"
 
 
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=IDS)
+def test_every_noise_slider_shows_the_clean_input_first(nb_path):
+    """A slider frame that corrupts its input shows the clean images as its first row, for reference."""
+    tree = ast.parse(code_of(nb_path))
+    frames = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    for call in _calls(tree, "slider"):
+        frame = frames.get(getattr(call.args[0], "id", None))
+        if frame is None or not _calls(frame, "corrupt"):
+            continue
+        rows = [d for d in ast.walk(frame) if isinstance(d, ast.Dict) and d.keys and d.keys[0] is not None]
+        assert rows, f"{nb_path.name}: {frame.name} shows no rows"
+        first_key, first_value = rows[0].keys[0], rows[0].values[0]
+        label = first_key.value if isinstance(first_key, ast.Constant) else ""
+        assert label.startswith("clean") or label == "test digit", \
+            f"{nb_path.name}: {frame.name}'s first row is {ast.unparse(first_key)}, not the clean input"
+        assert not _calls(first_value, "corrupt"), f"{nb_path.name}: {frame.name}'s first row is corrupted"
+
+
 def _chapter_1_train():
     """Chapter 1's `train`, run from the notebook's own text."""
     code = next(source(c) for c in cells(NOTEBOOKS[0]) if "def train(" in source(c))

@@ -288,3 +288,33 @@ def test_no_code_or_output_scrolls_sideways(site, server, browser, chapter):
         .map(pre => pre.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a)).slice(0, 90))""")
     assert not wide, f"{len(wide)} code or output blocks on {chapter} scroll sideways, e.g. {wide[:3]}"
     page.close()
+
+
+# -- Each claim is linked to its check, and the link leads there (issue 17) ------------------------------
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_claim_marks_lead_to_their_checks(site, server, browser, chapter):
+    """Every ✓ mark on the page links to an anchor on the same page, right before a claim cell; following
+    the mark scrolls that check into view."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    marks = page.evaluate("""() => [...document.querySelectorAll('a.claim-link')].map(a => {
+        const id = a.getAttribute('href').replace(/^#/, '');
+        const target = document.getElementById(id);
+        let cell = target;
+        while (cell && !(cell.classList && cell.classList.contains('cell'))) cell = cell.nextElementSibling;
+        return {id, href: a.getAttribute('href'), found: !!target,
+                claim: !!cell && cell.classList.contains('tag_claim')};
+    })""")
+    assert marks, f"{chapter} links no sentence to a check"
+    for mark in marks:
+        assert mark["href"].startswith("#claim-"), f"{chapter}: a mark leads off the page: {mark['href']}"
+        assert mark["found"], f"{chapter}: the mark {mark['href']} has no anchor on the page"
+        assert mark["claim"], f"{chapter}: the anchor {mark['id']} is not right before a claim cell"
+    first = marks[0]["id"]
+    page.locator(f"a.claim-link[href='#{first}']").first.click()
+    page.wait_for_timeout(300)
+    assert page.evaluate(f"""() => {{ const r = document.getElementById('{first}').getBoundingClientRect();
+        return r.top >= 0 && r.top < window.innerHeight; }}"""), f"{chapter}: following {first} does not reach it"
+    page.close()
