@@ -146,7 +146,8 @@ def _offline_warning(tmp_path, monkeypatch, raw) -> str:
         warnings.simplefilter("always")
         load_mnist("cpu", root=tmp_path, download=False, verbose=False)
     (message,) = [str(w.message) for w in record if issubclass(w.category, OfflineDataWarning)]
-    return message
+    assert all(len(line) <= 80 for line in message.splitlines()), "the warning should fit the page's column"
+    return " ".join(message.split())  # its words, without the line breaks
 
 
 @needs_test_files
@@ -180,6 +181,6 @@ def test_setup_tells_the_truth_about_the_budget(profile, device, says, monkeypat
     if says is None:
         assert "No GPU" not in out
     else:
-        assert says in out.splitlines()
+        assert says in " ".join(out.split())  # printed wrapped at 80 characters
     assert "smaller budget" not in out
 

@@ -199,6 +199,17 @@ def test_split_validation_holds_out_a_balanced_seeded_set(device, tmp_path, monk
         split.split_validation(100)
 
 
+def test_what_the_package_prints_fits_the_column():
+    from aecourse.progress import wrapped
+    text = "short line\n" + " ".join(f"word{i}" for i in range(40))
+    out = wrapped(text)
+    assert out.split("\n")[0] == "short line"  # short lines are left as they are
+    assert all(len(line) <= 80 for line in out.split("\n"))
+    assert out.split() == text.split(), "every word kept, in order"
+    assert all(line.startswith("  ") for line in out.split("\n")[2:]), "continuations are indented"
+    assert wrapped("x" * 100) == "x" * 100, "a word longer than the column is not cut"
+
+
 def test_as_float_makes_unit_range_images():
     x = torch.tensor([[0, 255]], dtype=torch.uint8).repeat(2, 392).reshape(2, 28, 28)
     f = as_float(x)

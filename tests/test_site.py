@@ -318,3 +318,17 @@ def test_claim_marks_lead_to_their_checks(site, server, browser, chapter):
     assert page.evaluate(f"""() => {{ const r = document.getElementById('{first}').getBoundingClientRect();
         return r.top >= 0 && r.top < window.innerHeight; }}"""), f"{chapter}: following {first} does not reach it"
     page.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_printed_lines_fit_the_column(site, chapter):
+    """What a cell prints (stdout) fits 80 characters a line, as the code does: on a phone a longer line
+    wraps mid-number. Warnings (stderr) start with a file path the kernel chooses and are not counted."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((site / f"{chapter}.html").read_text(), "html.parser")
+    printed = [line for block in soup.select(".cell_output .output.stream pre, .cell_output .output.text_plain pre")
+               for line in block.get_text().split("\n")]
+    assert printed, f"{chapter}: no printed output found (has the page's markup changed?)"
+    long = [line for line in printed if len(line) > 80]
+    assert not long, f"{chapter} prints {len(long)} lines over 80 characters, e.g. {long[:3]}"

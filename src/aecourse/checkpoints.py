@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from .fingerprint import training_key
+from .progress import wrapped
 from .train import fit
 
 
@@ -112,7 +113,7 @@ def train_or_load(model: torch.nn.Module, loss_fn, *tensors: torch.Tensor, epoch
     if saved is not None:
         history, seconds = saved["history"], saved["seconds"]
         if verbose:
-            print(f"{desc}: loaded from the checkpoint cache ({path.name})")
+            print(wrapped(f"{desc}: loaded from the checkpoint cache ({path.name})"))
     else:
         device = next(model.parameters()).device
         start = time.perf_counter()

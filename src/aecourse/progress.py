@@ -7,6 +7,7 @@ error. Outside a notebook it is tqdm's text bar.
 """
 
 import html
+import textwrap
 import time
 
 from IPython import get_ipython
@@ -56,3 +57,11 @@ class progress:  # noqa: N801 (used like tqdm: `for epoch in progress(range(epoc
             self._show(force=self.done == self.total)
         if self.bar is not None:
             self.bar.close()
+
+
+def wrapped(text: str, width: int = 80) -> str:
+    """`text` with each line longer than `width` broken at spaces, its continuations indented by two:
+    what the package prints fits the page's 80-character column (a phone wraps longer lines anywhere)."""
+    return "\n".join(textwrap.fill(line, width, subsequent_indent="  ", break_long_words=False,
+                                   break_on_hyphens=False) if len(line) > width else line
+                     for line in text.split("\n"))

@@ -9,6 +9,7 @@ import torch
 
 from .device import get_device
 from .profiles import Profile, get_profile
+from .progress import wrapped
 
 
 def setup(seed: int = 0, verbose: bool = True) -> tuple[torch.device, Profile]:
@@ -21,10 +22,10 @@ def setup(seed: int = 0, verbose: bool = True) -> tuple[torch.device, Profile]:
     matplotlib.rcParams.update({"figure.dpi": 90, "savefig.dpi": 90, "image.cmap": "gray"})
     if verbose:
         how = "AECOURSE_PROFILE" if os.environ.get("AECOURSE_PROFILE") else "default for this device"
-        print(f"Profile: {profile.name} ({how}) | device: {device} | torch {torch.__version__}")
+        print(wrapped(f"Profile: {profile.name} ({how}) | device: {device} | torch {torch.__version__}"))
         if device.type == "cpu" and profile.name == "gpu":
-            print("No GPU found: the gpu profile's full budget runs on the CPU, which is much slower "
-                  "(set AECOURSE_PROFILE=cpu for a few minutes a chapter).")
+            print(wrapped("No GPU found: the gpu profile's full budget runs on the CPU, which is much slower "
+                          "(set AECOURSE_PROFILE=cpu for a few minutes a chapter)."))
         elif device.type == "cpu":
-            print(f"No GPU found: training runs on the CPU, with the {profile.name} profile's budget.")
+            print(wrapped(f"No GPU found: training runs on the CPU, with the {profile.name} profile's budget."))
     return device, profile

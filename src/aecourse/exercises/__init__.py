@@ -13,16 +13,18 @@ from unittest import mock
 
 from torch import nn
 
+from aecourse.progress import wrapped
+
 
 def right(message: str) -> bool:
     """Print that the answer is correct, and why; return True."""
-    print("Correct: " + message)
+    print(wrapped("Correct: " + message))
     return True
 
 
 def wrong(message: str) -> bool:
     """Print what is not right yet; return False."""
-    print("Not yet: " + message)
+    print(wrapped("Not yet: " + message))
     return False
 
 
