@@ -8,18 +8,24 @@ report, last of all).
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("AECOURSE_PROFILE", "smoke")
-os.environ.setdefault("AECOURSE_CHECKPOINTS", tempfile.mkdtemp(prefix="aecourse-checkpoints-"))
+# The folders made here are removed when the session ends (a run of make test leaves ~140 MB of models)
+_made = []
+if "AECOURSE_CHECKPOINTS" not in os.environ:
+    _made.append(tempfile.mkdtemp(prefix="aecourse-checkpoints-"))
+    os.environ["AECOURSE_CHECKPOINTS"] = _made[-1]
 _shared_raw = ROOT.parent / "shared" / "data" / "MNIST" / "raw"
 if _shared_raw.is_dir():
     os.environ.setdefault("AECOURSE_MNIST_RAW", str(_shared_raw))
 
 # Every kernel started from here on checks the figures it renders and reports to this file.
 _ipython = Path(tempfile.mkdtemp(prefix="aecourse-ipython-"))
+_made.append(str(_ipython))
 os.environ["AECOURSE_FIGURE_REPORT"] = str(_ipython / "figures.jsonl")
 os.environ["IPYTHONDIR"] = str(_ipython)
 (_ipython / "profile_default" / "startup").mkdir(parents=True)
@@ -33,3 +39,9 @@ LAST = "test_figures.py::test_every_figure_the_notebooks_rendered_is_legible"
 def pytest_collection_modifyitems(items):
     """The figure report is read after every notebook and the book build have run."""
     items.sort(key=lambda item: item.nodeid.endswith(LAST))
+
+
+def pytest_unconfigure(config):
+    """Every kernel has finished: the session's checkpoint and IPython folders go."""
+    for folder in _made:
+        shutil.rmtree(folder, ignore_errors=True)
