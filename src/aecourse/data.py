@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .metrics import balanced_subset
 from .profiles import Profile
 from .progress import wrapped
 
@@ -78,19 +79,13 @@ class MNIST:
         """
         if self.x_val is not None:
             raise ValueError("this data already has a validation set: split the data load_mnist returned")
-        per_digit = n // 10 if isinstance(n, int) and not isinstance(n, bool) else 0
         counts = torch.bincount(self.y_train.cpu(), minlength=10)
-        if per_digit < 1 or per_digit * 10 != n or per_digit >= int(counts.min()):
+        if not isinstance(n, int) or isinstance(n, bool) or n < 10 or n % 10 or n // 10 >= int(counts.min()):
             raise ValueError(f"split_validation(n={n!r}): n must be a multiple of 10 from 10 up to, but not "
                              f"including, 10 x the rarest digit's {int(counts.min())} training images")
-        g = torch.Generator(device="cpu").manual_seed(seed)
-        y = self.y_train.cpu()
-        val = torch.cat([torch.nonzero(y == d).flatten()
-                         [torch.randperm(int(counts[d]), generator=g, device="cpu")[:per_digit]]
-                         for d in range(10)]).sort().values
-        keep = torch.ones(len(y), dtype=torch.bool)
+        val = balanced_subset(self.y_train, n, seed).sort().values  # the same draw as the labelled subsets
+        keep = torch.ones(len(self.y_train), dtype=torch.bool, device=self.device)
         keep[val] = False
-        val, keep = val.to(self.device), keep.to(self.device)
         return replace(self, x_train=self.x_train[keep], y_train=self.y_train[keep],
                        x_val=self.x_train[val], y_val=self.y_train[val])
 
