@@ -50,6 +50,10 @@ def fit(model: torch.nn.Module, loss_fn: Callable, *tensors: torch.Tensor, epoch
     n = len(tensors[0])
     if any(len(t) != n for t in tensors):
         raise ValueError("all data tensors must have the same length")
+    if any(isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d) for m in model.modules()):
+        # 2-D convolutions train about twice as fast (CPU, oneDNN) on channels-last weights;
+        # only the layout of the 4-D weights changes, in place, not their values
+        model.to(memory_format=torch.channels_last)
     optimizer = optimizer or adam(model, lr)
     history = []
     model.train()
