@@ -50,13 +50,19 @@ class NotYet(Exception):
 
 
 def verdict(check):
-    """Decorate a check: a `NotYet` raised while it runs becomes its "Not yet" verdict (False)."""
+    """Decorate a check: a `NotYet` raised while it runs becomes its "Not yet" verdict (False).
+
+    The learner's random streams (CPU, and CUDA's where it is in use) are as they were after the check: what
+    it draws, and what the answer it runs draws, leaves the notebook's next cells as they would have been.
+    """
     @functools.wraps(check)
     def run(*args, **kwargs):
-        try:
-            return check(*args, **kwargs)
-        except NotYet as err:
-            return wrong(str(err))
+        cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+        with torch.random.fork_rng(devices=cuda):
+            try:
+                return check(*args, **kwargs)
+            except NotYet as err:
+                return wrong(str(err))
     return run
 
 

@@ -8,7 +8,7 @@ from torch.nn.modules.module import register_module_forward_pre_hook
 from ..metrics import linear_probe, mse
 from ..models import StackedAutoencoder
 from ..train import predict
-from . import NotYet, call, close, measured, number, off, pick, reachable, right, tensor, verdict, wrong
+from . import NotYet, call, close, measured, number, off, pick, reachable, right, seeded, tensor, verdict, wrong
 
 
 @verdict
@@ -119,7 +119,8 @@ def check_layer_probes(acc, encoder, data) -> bool:
     want = {}
     for k in (1, 2, 3):
         part = encoder[:k + 1]
-        want[k] = linear_probe(predict(part, data.x_train), data.y_train, predict(part, data.x_test), data.y_test)
+        with seeded(k):  # the probe's starting weights
+            want[k] = linear_probe(predict(part, data.x_train), data.y_train, predict(part, data.x_test), data.y_test)
     tol = max(3 / len(data.y_test), 0.002)
     if len(set(got.values())) == 1 and max(want.values()) - min(want.values()) > tol:
         return wrong("the three accuracies are one number: compute a probe for each layer, on encoder[:k + 1].")
