@@ -20,8 +20,13 @@ def check_accuracy(my_accuracy, model, data) -> bool:
         return wrong(f"my_accuracy calls the chapter's {', '.join(used)}: compare the predictions with the "
                      "labels yourself.")
     x, y = data.x_test, data.y_test
-    with seeded(0):
+    want = (predict(model, x).argmax(1) == y).double().mean().item()
+    share = torch.bincount(y.cpu(), minlength=10).double() / len(y)  # a model that always says c scores share[c]
+    with seeded(0):  # the learner's random stream is left as it was
         other = nn.Sequential(nn.Flatten(), nn.Linear(784, 10)).to(x.device)
+    with torch.no_grad():
+        other[1].weight.zero_()
+        other[1].bias.copy_(torch.eye(10, device="cpu")[int((share - want).abs().argmax())])
     half = max(1, len(y) // 2)
     for m, xs, ys, what in ((model, x, y, ""), (model, x[:half], y[:half], f" on the first {half} test images"),
                             (other, x, y, " with another model")):
