@@ -341,6 +341,7 @@ def all_then_head(model):
     (lambda m: None, False, "still get gradients"),  # the exercise cell's placeholder: nothing frozen
     (frozen_copy, False, "frozen copy"),
     (lambda m: m[2].requires_grad_(False), False, "freeze raised IndexError"),
+    (lambda m: m[1].weight.register_hook(lambda grad: 1 / 0), False, "backward pass raised ZeroDivisionError"),
     (None, False, "pass your function itself, freeze"),
 ])
 def test_frozen(answer, ok, words, capsys):

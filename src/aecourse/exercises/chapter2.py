@@ -139,7 +139,8 @@ def check_short_budget(short_layers, short_tuned, where, full_mse: dict, x_test:
     quarter = max(1, epochs // 4)
     if short_layers is None or short_tuned is None:
         return wrong("short_layers and short_tuned are None: pretrain the layers, then fine-tune a copy of them.")
-    if not isinstance(short_layers, (list, tuple)) or not all(hasattr(m, "encoder") for m in short_layers):
+    if not isinstance(short_layers, (list, tuple)) or not all(isinstance(m, nn.Module) and hasattr(m, "encoder")
+                                                              and hasattr(m, "decoder") for m in short_layers):
         return wrong(f"short_layers should be the list pretrain_layers returns; got {type(short_layers).__name__}.")
     if not isinstance(short_tuned, nn.Module):
         return wrong(f"short_tuned should be the fine-tuned model; got {type(short_tuned).__name__}.")
@@ -158,11 +159,11 @@ def check_short_budget(short_layers, short_tuned, where, full_mse: dict, x_test:
     nan = ": its weights hold nan or inf? Train it again."
 
     def error(model, name):
-        out = call(lambda: predict(model, x_test), name)
+        out = call(lambda: predict(model(), x_test), name)
         return mse(tensor(out, f"{name} returned", x_test, nan=nan), x_test)
 
-    before = error(StackedAutoencoder(short_layers), "the stack of short_layers") / full_before
-    after = error(short_tuned, "short_tuned") / full_after
+    before = error(lambda: StackedAutoencoder(short_layers), "the stack of short_layers") / full_before
+    after = error(lambda: short_tuned, "short_tuned") / full_after
     measured_stage = "after" if after > before else "before"
     said = (f"a quarter of the budget gives {before:.2f} times the full budget's test MSE before fine-tuning "
             f"and {after:.2f} times after it")

@@ -95,7 +95,7 @@ def check_classifier(make_classifier, layers) -> bool:
                  reshape=False, keep_grad=True, shape=": 10 scores per image")
     if not out.requires_grad:
         return wrong("no gradient flows through the network: leave its parameters trainable.")
-    out.pow(2).sum().backward()
+    call(lambda: out.pow(2).sum().backward(), "the network's backward pass")
     with torch.no_grad():
         for p in model.parameters():
             p -= 0.1 * (p.grad if p.grad is not None else 0)
@@ -131,7 +131,7 @@ def check_frozen(freeze, model) -> bool:
         out = tensor(call(model, "the model", x), "the model returned", torch.empty(4, 10, device=first.device),
                      reshape=False, keep_grad=True)
         if out.requires_grad:
-            out.pow(2).sum().backward()
+            call(lambda: out.pow(2).sum().backward(), "the model's backward pass")
         enc_moves = [p.requires_grad and p.grad is not None for p in enc]
         head_moves = [p.requires_grad and p.grad is not None for p in head]
     finally:

@@ -81,17 +81,19 @@ def check_reparameterize(sample) -> bool:
     if not z.requires_grad:
         return wrong("no gradient reaches mu and logvar: build z from them with tensor operations "
                      "(torch.normal, or NumPy, cuts the graph).")
-    z.sum().backward()
-    if mu.grad is None or logvar.grad is None or not logvar.grad.abs().sum() > 0:
-        return wrong("the gradient should reach both mu and logvar.")
+    call(lambda: z.sum().backward(), "sample's backward pass")
+    for name, grad in (("mu", mu.grad), ("logvar", logvar.grad)):
+        if grad is None or not grad.abs().sum() > 0:
+            return wrong(f"the gradient does not reach {name}: build z = mu + exp(logvar / 2) * eps from both "
+                         "(torch.normal, or .detach(), cuts the graph).")
     zd = z.detach()
     mean, std = zd.mean(0), zd.std(0)
     for j in (0, 1):
         said = f"in a dimension with mu = {MU[j]:g} and sigma = {SIGMA[j]:g}, the samples' "
-        if abs(mean[j].item() - MU[j]) > 0.05 * SIGMA[j]:
-            return wrong(said + f"mean is {mean[j].item():.3f}: z should be centred on mu.")
         if std[j] < 0.01 * SIGMA[j]:
             return wrong(said + "spread is 0: every row got the same eps. Draw one per entry, torch.randn_like(mu).")
+        if abs(mean[j].item() - MU[j]) > 0.05 * SIGMA[j]:
+            return wrong(said + f"mean is {mean[j].item():.3f}: z should be centred on mu.")
         if close(std[j], SIGMA[j] ** 2, rtol=0.03):
             return wrong(said + f"spread is {std[j].item():.3f} = exp(logvar), the variance; the standard deviation "
                          "is exp(logvar / 2).")
