@@ -237,6 +237,11 @@ def test_rounded_accuracy(x_test, score, ok, words, capsys):
     assert result is ok and words in out
 
 
+def test_rounded_accuracy_reads_uint8_images_too(x_test, capsys):
+    pixels = (x_test * 255).round().to(torch.uint8).reshape(-1, 28, 28)  # data.x_test as the data holds it
+    assert verdict_of(check_rounded_accuracy, (pixels == 0).float().mean().item(), pixels, capsys=capsys)[0]
+
+
 # chapter 2: encoding through the layers -------------------------------------------------------------
 LAYERS = new_layers([784, 16, 4])  # untrained: the check needs no training
 STACK = StackedAutoencoder(LAYERS)  # built before the answer runs, sharing the layers

@@ -255,8 +255,8 @@ def measured(*values, what: str = "the run's numbers"):
 
 
 class Spy(nn.Module):
-    """A stand-in model: it records the inputs it is given (`seen`), and its output, sigmoid(6 w (x - 1/2)), depends
-    on them and on its one parameter w (0.8), so that a loss of it has a gradient."""
+    """A stand-in model: it records the last inputs it is given (`seen`, four at most), and its output,
+    sigmoid(6 w (x - 1/2)), depends on them and on its one parameter w (0.8), so that a loss of it has a gradient."""
 
     def __init__(self):
         super().__init__()
@@ -264,7 +264,7 @@ class Spy(nn.Module):
         self.seen = []
 
     def forward(self, x):
-        self.seen.append(x.detach().clone())
+        self.seen = [*self.seen[-3:], x.detach().clone()]
         return torch.sigmoid(self.w * (x - 0.5) * 6)
 
 
@@ -349,7 +349,11 @@ def reachable(fn, limit: int = 20000) -> list:
             continue
         seen.add(id(value))
         found.append(value)
-        todo.extend((v, n, h, False) for v, n, h in reversed(_children(value, names, home, root, hops)))
+        try:
+            children = _children(value, names, home, root, hops)
+        except Exception:  # an object that refuses to be looked into (a failing __getattr__, a lazy module)
+            children = []
+        todo.extend((v, n, h, False) for v, n, h in reversed(children))
     return found
 
 

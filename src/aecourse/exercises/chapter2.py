@@ -5,6 +5,7 @@ import torch
 from torch import nn
 from torch.nn.modules.module import register_module_forward_pre_hook
 
+from ..data import as_float
 from ..metrics import linear_probe, mse
 from ..models import StackedAutoencoder
 from ..train import predict
@@ -15,6 +16,7 @@ from . import NotYet, call, close, measured, number, off, pick, reachable, right
 def check_rounded_accuracy(score, x_test: torch.Tensor) -> bool:
     """Exercise: the rounded-pixel "accuracy" an all-black output scores."""
     got = number(score, "score is", none=": compute it and assign it.")
+    x_test = as_float(x_test)
     truth = (x_test == 0).double().mean().item()
     if close(got, 100 * truth, rtol=1e-4):
         return wrong("that is a percentage; give the fraction (between 0 and 1).")
