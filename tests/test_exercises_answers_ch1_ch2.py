@@ -30,7 +30,7 @@ from aecourse.exercises.chapter2 import (
 )
 from aecourse.losses import bce_loss
 from aecourse.metrics import linear_probe
-from aecourse.models import StackedAutoencoder, new_layers
+from aecourse.models import Autoencoder, StackedAutoencoder, new_layers
 from aecourse.pretraining import pretrain_layers
 
 SIZES = lambda d: [(784, 256), (256, 64), (64, d), (d, 64), (64, 256), (256, 784)]  # noqa: E731
@@ -42,7 +42,8 @@ def n_params(latent_dim):  # the notebook's solution
     return sum(m * n + n for m, n in layers)
 
 
-TABLE = {d: n_params(d) for d in (2, 7, 32)}  # the answers for the latent sizes a learner can see the check use
+TABLE = {d: n_params(d) for d in (2, 7, 32)}
+BUILT = Autoencoder(7)  # the answers for the latent sizes a learner can see the check use
 
 
 @pytest.mark.parametrize("answer, ok, words", [
@@ -55,6 +56,9 @@ TABLE = {d: n_params(d) for d in (2, 7, 32)}  # the answers for the latent sizes
     (lambda d: TABLE.get(d), False, "returned None"),
     (lambda d: 439_728, False, "off by"),  # a constant
     (lambda d: sum(p.numel() for p in nn.Linear(784, 256).parameters()) * 0 + n_params(d), False, "builds a model"),
+    (lambda d: sum(m.weight.numel() + m.bias.numel() for m in BUILT.modules() if isinstance(m, nn.Linear))
+     + 129 * (d - 7), False, "Module.modules"),  # reads a model built before the check
+    (lambda d: BUILT.encoder[1].weight.numel() * 0 + n_params(d), False, "Module.__getattr__"),
     (lambda d: 1 / 0, False, "n_params raised ZeroDivisionError"),
     (lambda d: float("nan"), False, "returned nan"),
     (lambda d: n_params(d) + 0.5, False, "not a whole number"),
@@ -88,6 +92,7 @@ def bce_per_image_flat(x_hat, x):  # another formula: per image over flattened p
     (lambda a, b: -(b * a.log() + (1 - b) * (1 - b).clamp_min(1e-7).log()).mean(), False, "log of the wrong thing"),
     (lambda a, b: bce(a, b) / np.log(10), False, "log10"),
     (lambda a, b: bce(a, b) * 1.01, False, "1.0% above PyTorch's"),  # what differs, said plainly
+    (lambda a, b: bce(a, a), False, "PyTorch's"),  # the target ignored
     (lambda a, b: -(b * torch.log(a) + (1 - b) * torch.log(1 - a)).mean(), False, "Clamp"),  # nan at 0 and 1
     (lambda a, b: torch.tensor(0.9), False, "Not yet"),  # a constant: the images are drawn anew on every call
     (lambda a, b: F.binary_cross_entropy_with_logits(torch.logit(a), b), False, "binary_cross_entropy_with_logits"),

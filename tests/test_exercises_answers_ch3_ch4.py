@@ -132,6 +132,7 @@ class PSNR:  # a callable object wrapping the package's psnr
     (lambda a, b: (10 * torch.log(1 / (a - b).pow(2).flatten(1).mean(1))).mean().item(), False, "log10"),
     (lambda a, b: (10 * torch.log10(1 / (a - b).pow(2).mean(0))).mean().item(), False, "wrong axis"),
     (lambda a, b: 23.0, False, "the right value"),  # a constant: the images are drawn anew on every call
+    (lambda a, b: my_psnr(a, torch.zeros_like(a)), False, "the right value"),  # the clean images ignored
     (lambda a, b: psnr(a, b), False, "my_psnr calls the package's psnr"),
     (PSNR(), False, "calls the package's psnr"),
     (lambda a, b: (10 * torch.log10(1 / mse_per_image(a, b))).mean().item(), False, "mse_per_image"),

@@ -330,7 +330,7 @@ def test_crossing(crossing_case, guess, ok, words, capsys):
 @pytest.fixture(scope="module")
 def pca_data():
     g = torch.Generator().manual_seed(0)
-    data = SimpleNamespace(x_train=(torch.rand(200, 28, 28, generator=g) * 255).to(torch.uint8),
+    data = SimpleNamespace(x_train=(torch.rand(100, 28, 28, generator=g) * 255).to(torch.uint8),
                            x_test=(torch.rand(50, 28, 28, generator=g) * 255).to(torch.uint8))
     x_test = as_float(data.x_test)
     return data, x_test, corrupt(x_test, "gaussian", 0.5, seed=1)

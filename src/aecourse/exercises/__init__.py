@@ -374,8 +374,9 @@ def count_params(model_class, latent_dim: int) -> int:
         return sum(p.numel() for p in model_class(latent_dim).parameters())
 
 
-BUILDING = ((nn.Module, "__init__"), (nn.Module, "parameters"), (nn.Module, "named_parameters"),
-            (nn.Module, "state_dict"))  # a formula needs no model: building one, or counting one's, is refused
+BUILDING = tuple((nn.Module, name) for name in (  # a formula needs no model: building one, or reading one, is refused
+    "__init__", "parameters", "named_parameters", "state_dict", "modules", "named_modules", "children",
+    "__getattr__"))  # __getattr__: a built model's layers and weights (model.encoder[1].weight)
 
 
 def param_formula_error(formula, model_class, dims, name: str, hint: str) -> str | None:
