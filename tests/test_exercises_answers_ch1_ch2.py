@@ -61,7 +61,7 @@ BUILT = Autoencoder(7)  # the answers for the latent sizes a learner can see the
     (lambda d: BUILT.encoder[1].weight.numel() * 0 + n_params(d), False, "Module.__getattr__"),
     (lambda d: 1 / 0, False, "n_params raised ZeroDivisionError"),
     (lambda d: float("nan"), False, "returned nan"),
-    (lambda d: n_params(d) + 0.5, False, "not a whole number"),
+    (lambda d: n_params(d) + 0.5, False, "returned 435858.5, not a whole number"),
     (lambda d: None, False, "returned None"),
     (None, False, "pass your function itself, n_params"),
 ], ids=lambda v: "" if callable(v) or v is None else str(v))

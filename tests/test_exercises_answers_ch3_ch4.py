@@ -277,6 +277,11 @@ class Classifier(nn.Module):  # another way to write it
         return self.head(h)
 
 
+class Nan(nn.Module):
+    def forward(self, x):
+        return x * float("nan")
+
+
 def frozen_everything(layers):
     return make_classifier(layers).requires_grad_(False)
 
@@ -294,6 +299,7 @@ def frozen_everything(layers):
     (lambda ls: classifier(ls), False, "calls the chapter's classifier"),
     (lambda ls: nn.Sequential(StackedAutoencoder(copy.deepcopy(ls)).encoder, nn.Linear(4, 5)), False, "10 scores"),
     (frozen_everything, False, "no gradient"),
+    (lambda ls: nn.Sequential(make_classifier(ls), Nan()), False, "the network returned nan"),
     (lambda ls: nn.Sequential(StackedAutoencoder(copy.deepcopy(ls)).encoder, nn.Linear(5, 10)), False,
      "the network raised RuntimeError"),
     (lambda ls: ls[5], False, "make_classifier raised IndexError"),
@@ -342,6 +348,7 @@ def all_then_head(model):
     (lambda m: None, False, "still get gradients"),  # the exercise cell's placeholder: nothing frozen
     (frozen_copy, False, "frozen copy"),
     (lambda m: m[2].requires_grad_(False), False, "freeze raised IndexError"),
+    (lambda m: freeze(m) or m[1].bias.data.fill_(float("nan")), False, "the model returned nan"),
     (lambda m: m[1].weight.register_hook(lambda grad: 1 / 0), False, "backward pass raised ZeroDivisionError"),
     (None, False, "pass your function itself, freeze"),
 ])

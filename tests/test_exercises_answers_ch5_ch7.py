@@ -251,6 +251,8 @@ PSNR_BY_NOISE = {0.0: (100.0, 20.1), 0.5: (9.4, 19.1), 1.0: (np.float64(6.0), 14
     (False, False, PSNR_BY_NOISE, False, "at 1 it helps"),
     (None, True, PSNR_BY_NOISE, False, "True or False"), (0, 1, PSNR_BY_NOISE, False, "True or False"),
     ("False", "True", PSNR_BY_NOISE, False, "True or False"), (float("nan"), True, PSNR_BY_NOISE, False, "got nan"),
+    (Unreadable(), True, PSNR_BY_NOISE, False, "True or False"), (torch.tensor([True, False]), True, PSNR_BY_NOISE,
+                                                                  False, "True or False"),
     (False, True, {0.0: (100.0, float("nan")), 1.0: (6.0, 14.1)}, False, "cells above again"),
     (False, True, {0.5: (9.4, 19.1)}, False, "cells above again"),
 ])

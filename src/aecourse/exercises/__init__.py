@@ -174,7 +174,7 @@ def whole(value, said: str, *, none: str = ".", frac: str = ".") -> int:
     """`value` as an int: a whole number in any of the forms `number` accepts (6, np.int64(6), 6.0, tensor(6))."""
     got = number(value, said, none=none, nan=": a count or a size is a whole number.")
     if got != int(got):
-        raise NotYet(f"{said} {got:g}, not a whole number{frac}")
+        raise NotYet(f"{said} {got!r}, not a whole number{frac}")
     return int(got)
 
 
