@@ -346,6 +346,21 @@ def test_layer_probes(probe_case, fast_probe, answer, ok, words, capsys):
     assert result is ok and words in out
 
 
+def test_layer_probes_allow_for_the_probes_own_spread(monkeypatch, capsys):
+    """Where a second start of the probe lands elsewhere, an answer as far off as that start passes, and no further."""
+    base = {16: 0.9, 8: 0.85, 4: 0.8}  # the layers' accuracies, by code width
+
+    def probe(z_train, y_train, z_test, y_test):
+        return base[z_train.shape[1]] + (0.005 if torch.initial_seed() >= 10 else 0.0)  # the check seeds k, 10 + k
+
+    monkeypatch.setattr(chapter2, "linear_probe", probe)
+    encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.Linear(16, 8), nn.Linear(8, 4))
+    data = SimpleNamespace(x_train=torch.zeros(10, 1, 28, 28), y_train=torch.zeros(10, dtype=torch.long),
+                           x_test=torch.zeros(2000, 1, 28, 28), y_test=torch.zeros(2000, dtype=torch.long))
+    assert verdict_of(check_layer_probes, {1: 0.905, 2: 0.855, 3: 0.8}, encoder, data, capsys=capsys)[0]
+    assert not verdict_of(check_layer_probes, {1: 0.91, 2: 0.85, 3: 0.8}, encoder, data, capsys=capsys)[0]
+
+
 # chapter 2: the short budget ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def budget_case():

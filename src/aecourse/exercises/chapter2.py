@@ -107,8 +107,9 @@ def _layer(key):
 def check_layer_probes(acc, encoder, data) -> bool:
     """Exercise: linear-probe accuracy of the codes of each layer of a stack.
 
-    The probe starts from random weights, so its accuracy moves by a test image or two from one run to the
-    next: the tolerance is 3 test images (at least 0.2 points), tighter than the gaps between layers.
+    The probe starts from random weights, so its accuracy moves by a test image or two from one start to the
+    next: the tolerance is 3 test images (at least 0.2 points), tighter than the gaps between layers, widened by
+    the spread of a second start where an answer falls outside it.
     """
     if isinstance(acc, (list, tuple)) and len(acc) == 3:
         acc = dict(zip((1, 2, 3), acc, strict=True))
@@ -118,20 +119,22 @@ def check_layer_probes(acc, encoder, data) -> bool:
     got = {k: number(got[k], f"acc[{k}] is", none=": compute each layer's probe accuracy.") for k in (1, 2, 3)}
     if any(v > 1 for v in got.values()):
         return wrong("give accuracies as fractions between 0 and 1, not percentages.")
-    want = {}
-    for k in (1, 2, 3):
+
+    def probe(k, seed):
         part = encoder[:k + 1]
-        with seeded(k):  # the probe's starting weights
-            want[k] = linear_probe(predict(part, data.x_train), data.y_train, predict(part, data.x_test), data.y_test)
-    tol = max(3 / len(data.y_test), 0.002)
+        with seeded(seed):  # the probe's starting weights
+            return linear_probe(predict(part, data.x_train), data.y_train, predict(part, data.x_test), data.y_test)
+
+    want, tol = {k: probe(k, k) for k in (1, 2, 3)}, max(3 / len(data.y_test), 0.002)
     if len(set(got.values())) == 1 and max(want.values()) - min(want.values()) > tol:
         return wrong("the three accuracies are one number: compute a probe for each layer, on encoder[:k + 1].")
     for k in (1, 2, 3):
-        if not close(got[k], want[k], atol=tol):
-            other = [j for j in (1, 2, 3) if j != k and close(got[k], want[j], atol=tol)]
-            said = f", which is layer {other[0]}'s" if other else ""
-            return wrong(f"layer {k}: got {got[k]:.3f}{said}, {off(got[k], want[k])} the probe's accuracy. Use "
-                         f"encoder[:{k + 1}] (Flatten plus {k} layer(s)) on the train and test images.")
+        if close(got[k], want[k], atol=tol) or close(got[k], want[k], atol=tol + abs(probe(k, 10 + k) - want[k])):
+            continue
+        other = [j for j in (1, 2, 3) if j != k and close(got[k], want[j], atol=tol)]
+        said = f", which is layer {other[0]}'s" if other else ""
+        return wrong(f"layer {k}: got {got[k]:.3f}{said}, {off(got[k], want[k])} the probe's accuracy. Use "
+                     f"encoder[:{k + 1}] (Flatten plus {k} layer(s)) on the train and test images.")
     return right("each layer's probe accuracy matches: " + ", ".join(f"layer {k} {want[k]:.1%}" for k in want) + ".")
 
 
