@@ -149,11 +149,11 @@ def check_short_budget(short_layers, short_tuned, where, full_mse: dict, x_test:
         return wrong(f"short_layers should be the list pretrain_layers returns; got {type(short_layers).__name__}.")
     if not isinstance(short_tuned, nn.Module):
         return wrong(f"short_tuned should be the fine-tuned model; got {type(short_tuned).__name__}.")
-    spent = [len(getattr(layer, "history", [])) for layer in short_layers]
+    spent = [len(getattr(layer, "history", None) or []) for layer in short_layers]
     if spent != [quarter] * len(short_layers):
         return wrong(f"each layer should be pretrained for {quarter} epochs (max(1, EPOCHS // 4)); "
                      f"these were trained for {spent}.")
-    if len(getattr(short_tuned, "history", [])) != quarter:
+    if len(getattr(short_tuned, "history", None) or []) != quarter:
         return wrong(f"fine-tune for the same {quarter} epochs (train_or_load(..., epochs=...)).")
     if {id(p) for p in short_tuned.parameters()} & {id(p) for layer in short_layers for p in layer.parameters()}:
         return wrong("short_tuned shares its weights with short_layers: fine-tune a copy "
