@@ -134,4 +134,5 @@ def test_chapter_4_prediction_is_compared_with_what_the_run_measured(capsys):
     assert not chapter4.check_prediction("network", measured)
     assert "'pixels' is ahead" in capsys.readouterr().out
     assert not chapter4.check_prediction(None, measured)
-    assert not chapter4.check_prediction("Pixels", measured)
+    assert chapter4.check_prediction(" Pixels", measured)  # the same name, written differently
+    assert not chapter4.check_prediction("pixel", measured)

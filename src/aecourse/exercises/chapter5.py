@@ -2,113 +2,152 @@
 and the chapter's kl_to_prior refused), interpolation, and a prediction of what input noise does to the
 encoder's sigma."""
 
-import math
-
 import torch
 
 from ..losses import kl_to_prior
-from . import Forbidden, forbid, reaches, right, wrong
+from . import call, close, measured, pick, reaches, right, seeded, slip, tensor, verdict, wrong
 
 DISTRIBUTIONS = ((torch.distributions.Distribution, "__init__"), (torch.distributions, "kl_divergence"),
                  (torch.distributions.kl, "kl_divergence"))  # building any distribution, or PyTorch's KL
+FORMULA = "0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2)"
 
 
-def _by_hand(fn, *args):
-    """fn(*args) with torch.distributions refused; (result, None) or (None, what it called)."""
+def _size(value) -> int:
     try:
-        with forbid(*DISTRIBUTIONS):
-            return fn(*args), None
-    except Forbidden as err:
-        return None, str(err)
+        return torch.as_tensor(value).numel()
+    except Exception:
+        return 0
 
 
+@verdict
 def check_kl(my_kl) -> bool:
     """Exercise: the analytic KL divergence from N(mu, exp(logvar)) to N(0, I), per row, from the formula."""
-    torch.manual_seed(0)
-    mu, logvar = torch.randn(6, 4, device="cpu"), torch.randn(6, 4, device="cpu")
-    want = kl_to_prior(mu, logvar)
     chapter = reaches(my_kl, ("kl_to_prior", "elbo_terms", "vae_loss"))
     if chapter:
         return wrong(f"my_kl calls the chapter's {', '.join(chapter)}: that is the answer written for you. Write "
-                     "the closed form with tensor operations: 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2).")
-    got, called = _by_hand(my_kl, mu, logvar)
-    if called:
-        return wrong(f"my_kl calls {called}: torch.distributions computes the KL for you. Write the closed "
-                     "form with tensor operations: 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2).")
-    if got is None:
-        return wrong("my_kl returned None: return one KL value per row.")
-    got = torch.as_tensor(got)
-    if got.numel() == 1:
-        return wrong("one value per row is wanted (shape (6,)); you reduced over the rows too.")
-    if got.shape != want.shape:
-        return wrong(f"expected shape {tuple(want.shape)}; got {tuple(got.shape)}: sum over dimension 1.")
-    if torch.allclose(got, -want, atol=1e-5):
-        return wrong("the sign is flipped: a KL divergence is never negative.")
-    if torch.allclose(got, 2 * want, atol=1e-5):
-        return wrong("twice the right value: the formula has a factor 1/2.")
-    if not torch.allclose(got, want, atol=1e-5):
-        return wrong("wrong values: 0.5 * sum(mu^2 + exp(logvar) - 1 - logvar). logvar is log sigma^2.")
-    if not torch.allclose(my_kl(torch.zeros(2, 3), torch.zeros(2, 3)), torch.zeros(2)):
+                     f"the closed form with tensor operations: {FORMULA}.")
+    refused = ("my_kl calls {}: torch.distributions computes the KL for you. Write the closed form with tensor "
+               f"operations: {FORMULA}.")
+    with seeded(0):
+        mu, logvar = torch.randn(6, 4, device="cpu"), torch.randn(6, 4, device="cpu")  # 6 rows, 4 code dimensions
+    want = kl_to_prior(mu, logvar)
+    raw = call(my_kl, "my_kl", mu, logvar, refuse=DISTRIBUTIONS, refused=refused)
+    shape = {1: ": one value per row is wanted; you reduced over the rows too",
+             4: ": that is one value per code dimension: sum over dimension 1 (the code), not 0 (the rows)",
+             24: ": sum over the code dimensions (dimension 1), one value per row"}.get(_size(raw), "")
+    nan = (": logvar is log sigma^2 already and can be negative: the variance is exp(logvar), and no log or "
+           "square root of logvar is needed.")
+    got = tensor(raw, "my_kl returned", want, none=": return one KL value per row.", nan=nan, shape=shape)
+    if not close(got, want, rtol=1e-4, atol=1e-6):
+        var = logvar.exp()
+        return wrong(slip(got, {
+            "the sign is flipped: a KL divergence is never negative.": -want,
+            "twice the right value: the formula has a factor 1/2.": 2 * want,
+            "you averaged over the code dimensions: sum them (one value per row).": want / 4,
+            "logvar and the variance are swapped: sigma^2 is exp(logvar), log sigma^2 is logvar.":
+                0.5 * (mu.pow(2) + logvar - 1 - var).sum(1),
+            "that uses sigma, exp(logvar / 2), where the formula has the variance sigma^2 = exp(logvar).":
+                0.5 * (mu.pow(2) + (0.5 * logvar).exp() - 1 - logvar).sum(1),
+            "mu is missing: the formula has mu^2.": 0.5 * (var - 1 - logvar).sum(1),
+            "the variance terms are missing: the formula has sigma^2 - 1 - log sigma^2 besides mu^2.":
+                0.5 * mu.pow(2).sum(1),
+        }, f"wrong values: {FORMULA}, with sigma^2 = exp(logvar) and log sigma^2 = logvar.", rtol=1e-4))
+    zero = tensor(call(my_kl, "my_kl", torch.zeros_like(mu), torch.zeros_like(logvar), refuse=DISTRIBUTIONS,
+                       refused=refused), "my_kl returned, at the prior,", want)
+    if not close(zero, torch.zeros_like(want), atol=1e-6):
         return wrong("the KL of the prior to itself (mu = 0, logvar = 0) should be 0.")
     return right("one value per image, zero exactly at the prior.")
 
 
+MU, SIGMA = (1.5, -1.0), (0.5, 2.0)  # the two code dimensions the sampler is tried on
+
+
+@verdict
 def check_reparameterize(sample) -> bool:
-    """Exercise: z = mu + sigma * eps, differentiable in mu and logvar, without torch.distributions."""
-    mu = torch.full((20000, 2), 1.5, requires_grad=True)
-    logvar = torch.full((20000, 2), math.log(0.25), requires_grad=True)  # sigma = 0.5
-    z, called = _by_hand(sample, mu, logvar)
-    if called:
-        return wrong(f"sample calls {called}: a distribution's rsample() does the trick for you. Draw eps "
-                     "with torch.randn_like and build z from mu, logvar and eps yourself.")
-    if z is None:
-        return wrong("sample returned None: return the codes.")
+    """Exercise: z = mu + sigma * eps, differentiable in mu and logvar, without torch.distributions.
+
+    20,000 draws of two code dimensions with their own mu and sigma: the mean and spread of each, the noise
+    drawn per entry and anew per call, and the gradients, 1 for mu and exactly 0.5 * sigma * eps for logvar.
+    """
+    mu = torch.tensor(MU, device="cpu").repeat(20000, 1).requires_grad_()
+    logvar = (2 * torch.tensor(SIGMA, device="cpu").log()).repeat(20000, 1).requires_grad_()
+    refused = ("sample calls {}: a distribution's rsample() does the trick for you. Draw eps with "
+               "torch.randn_like and build z from mu, logvar and eps yourself.")
+    with seeded(0):
+        z = call(sample, "sample", mu, logvar, refuse=DISTRIBUTIONS, refused=refused)
+        z2 = call(sample, "sample", mu.detach(), logvar.detach(), refuse=DISTRIBUTIONS, refused=refused)
+    nan = ": sigma is exp(logvar / 2). logvar can be negative: its square root, or its log, is nan."
+    z = tensor(z, "sample returned", mu, keep_grad=True, none=": return the codes.", nan=nan)
     if not z.requires_grad:
         return wrong("no gradient reaches mu and logvar: build z from them with tensor operations "
-                     "(torch.normal cuts the graph).")
-    z.sum().backward()
-    if mu.grad is None or logvar.grad is None or logvar.grad.abs().sum() == 0:
-        return wrong("the gradient should reach both mu and logvar.")
-    mean, std = z.mean().item(), z.std().item()
-    if abs(mean - 1.5) > 0.02:
-        return wrong(f"the samples' mean is {mean:.3f}, expected mu = 1.5.")
-    if abs(std - 0.25) < 0.02:
-        return wrong("the spread is 0.25 = exp(logvar), the variance; the standard deviation is exp(logvar / 2).")
-    if abs(std - 0.5) > 0.02:
-        return wrong(f"the samples' spread is {std:.3f}, expected sigma = 0.5.")
-    return right(f"mean {mean:.3f}, spread {std:.3f}, and gradients reach mu and logvar.")
+                     "(torch.normal, or NumPy, cuts the graph).")
+    call(lambda: z.sum().backward(), "sample's backward pass")
+    for name, grad in (("mu", mu.grad), ("logvar", logvar.grad)):
+        if grad is None or not grad.abs().sum() > 0:
+            return wrong(f"the gradient does not reach {name}: build z = mu + exp(logvar / 2) * eps from both "
+                         "(torch.normal, or .detach(), cuts the graph).")
+    zd = z.detach()
+    mean, std = zd.mean(0), zd.std(0)
+    for j in (0, 1):
+        said = f"in a dimension with mu = {MU[j]:g} and sigma = {SIGMA[j]:g}, the samples' "
+        if std[j] < 0.01 * SIGMA[j]:
+            return wrong(said + "spread is 0: every row got the same eps. Draw one per entry, torch.randn_like(mu).")
+        if abs(mean[j].item() - MU[j]) > 0.05 * SIGMA[j]:
+            return wrong(said + f"mean is {mean[j].item():.3f}: z should be centred on mu.")
+        if close(std[j], SIGMA[j] ** 2, rtol=0.03):
+            return wrong(said + f"spread is {std[j].item():.3f} = exp(logvar), the variance; the standard deviation "
+                         "is exp(logvar / 2).")
+        if not close(std[j], SIGMA[j], rtol=0.03):
+            return wrong(said + f"spread is {std[j].item():.3f}: it should be sigma = exp(logvar / 2).")
+    eps = (zd - mean) / std
+    if abs((eps[:, 0] * eps[:, 1]).mean().item()) > 0.05:
+        return wrong("the two code dimensions share their noise: draw eps with torch.randn_like(mu), one per entry.")
+    if torch.equal(tensor(z2, "sample returned", mu), zd):
+        return wrong("sample gives the same codes on every call (a fixed seed?): draw new eps each time.")
+    if not close(mu.grad, torch.ones_like(mu), rtol=1e-4):
+        return wrong("the gradient reaching mu should be 1 for every entry, as z = mu + sigma * eps has it.")
+    if not close(logvar.grad, 0.5 * (zd - mu.detach()), rtol=1e-3, atol=1e-5):
+        return wrong("the gradient reaching logvar is not that of z = mu + exp(logvar / 2) * eps: build z from "
+                     "mu, logvar and one eps drawn from N(0, 1).")
+    spread = ", ".join(f"{s:.3f}" for s in std.tolist())
+    return right(f"means {', '.join(f'{m:.3f}' for m in mean.tolist())}, spreads {spread} (sigma "
+                 f"{', '.join(f'{s:g}' for s in SIGMA)}), and gradients reach mu and logvar.")
 
 
+@verdict
 def check_interpolation(interpolate) -> bool:
-    """Exercise: evenly spaced codes on the line from z0 to z1, ends included."""
-    z0, z1 = torch.tensor([0.0, 2.0, -1.0]), torch.tensor([4.0, -2.0, 1.0])
-    got = interpolate(z0, z1, 5)
-    if got is None:
-        return wrong("interpolate returned None: return a (steps, d) tensor.")
-    got = torch.as_tensor(got, dtype=torch.float32)
-    if tuple(got.shape) != (5, 3):
-        return wrong(f"expected shape (5, 3); got {tuple(got.shape)}.")
-    if not (torch.allclose(got[0], z0) and torch.allclose(got[-1], z1)):
-        return wrong("the first code should be z0 and the last z1.")
-    steps = got[1:] - got[:-1]
-    if not torch.allclose(steps, steps[0].expand_as(steps), atol=1e-5):
-        return wrong("the codes should be evenly spaced along the line.")
-    return right("5 evenly spaced codes from z0 to z1.")
+    """Exercise: evenly spaced codes on the line from z0 to z1, ends included (tried with 5, 2 and 9 steps)."""
+    pairs = ((torch.tensor([0.0, 2.0, -1.0]), torch.tensor([4.0, -2.0, 1.0])),
+             (torch.tensor([1.0, 1.0, 0.5, -3.0]), torch.tensor([-1.0, 2.0, 0.5, 3.0])))
+    for (z0, z1), steps in ((pairs[0], 5), (pairs[0], 2), (pairs[1], 9)):
+        t = torch.linspace(0, 1, steps).unsqueeze(1)
+        want = z0 + t * (z1 - z0)
+        got = tensor(call(interpolate, "interpolate", z0.clone(), z1.clone(), steps),
+                     f"interpolate(z0, z1, {steps}) returned", want, reshape=False,
+                     none=": return a (steps, d) tensor.", shape=f": {steps} codes of {len(z0)} numbers")
+        if close(got, want, rtol=1e-5, atol=1e-6):
+            continue
+        if close(got, want.flip(0), rtol=1e-5, atol=1e-6):
+            return wrong("the codes run from z1 to z0: the first should be z0 and the last z1.")
+        if not (close(got[0], z0, atol=1e-6) and close(got[-1], z1, rtol=1e-5, atol=1e-6)):
+            return wrong(f"with {steps} steps, the first code should be z0 and the last z1.")
+        return wrong(f"with {steps} steps, the codes should be evenly spaced along the line from z0 to z1.")
+    return right("evenly spaced codes from z0 to z1, for 2, 5 and 9 steps.")
 
 
+@verdict
 def check_noise_prediction(prediction, under_noise: dict) -> bool:
     """Exercise: predict whether the encoder's mean sigma grows or shrinks as the input gets noisier.
 
     `under_noise` maps noise_factor -> (mean sigma, mean length of mu), as the chapter measured them.
     """
-    if prediction not in ("grows", "shrinks"):
-        return wrong(f'write "grows" or "shrinks"; got {prediction!r}.')
+    prediction = pick(prediction, ("grows", "shrinks"), "sigma_prediction")
     low, high = min(under_noise), max(under_noise)
-    first, last = under_noise[low][0], under_noise[high][0]
-    measured = "grows" if last > first else "shrinks"
+    first, last = measured(under_noise[low][0], under_noise[high][0], what="the run's mean sigmas")
+    measured_trend = "grows" if last > first else "shrinks"
     said = f"mean sigma {first:.2f} at noise_factor {low:g}, {last:.2f} at {high:g}"
-    if prediction != measured:
-        return wrong(f"the run says it {measured}: {said}. Move the slider and watch its title.")
+    if prediction != measured_trend:
+        return wrong(f"the run says it {measured_trend}: {said}. Move the slider and watch its title.")
     why = (" The encoder learned its sigma on clean digits only: on noisy ones it is not a measure of how "
-           "unsure it should be." if measured == "shrinks" else "")
-    return right(f"it {measured}: {said}.{why}")
+           "unsure it should be." if measured_trend == "shrinks" else "")
+    return right(f"it {measured_trend}: {said}.{why}")

@@ -1,35 +1,55 @@
-"""Chapter 6's exercise checks: convolution and transposed-convolution sizes as formulas (building layers
-refused), the parameter count, and a prediction of when the denoiser helps."""
+"""Chapter 6's exercise checks: convolution and transposed-convolution sizes as formulas (building layers and
+calling convolution or pooling functions refused), the parameter count, and a prediction of when the denoiser
+helps."""
 
+import random
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import Forbidden, forbid, param_formula_error, right, wrong
+from . import NotYet, call, measured, param_formula_error, right, verdict, whole, wrong
 
-LAYERS = ((nn.Conv2d, "__init__"), (nn.ConvTranspose2d, "__init__"), (F, "conv2d"), (F, "conv_transpose2d"),
-          (torch, "conv2d"), (torch, "conv_transpose2d"))  # measuring a layer instead of using the formula
+_CONVS = [f"conv{d}d" for d in (1, 2, 3)] + [f"conv_transpose{d}d" for d in (1, 2, 3)]
+_POOLS = [f"{kind}_pool{d}d" for kind in ("max", "avg") for d in (1, 2, 3)]
+LAYERS = tuple((owner, name) for owner, names in (
+    (F, [*_CONVS, *_POOLS, "lp_pool1d", "lp_pool2d", "unfold", "fold", "interpolate"]),
+    (torch, [*_CONVS, *_POOLS]),
+    (torch._C._nn, ["avg_pool2d", "avg_pool3d", "max_pool2d_with_indices", "max_pool3d_with_indices", "im2col"]),
+    (torch.Tensor, ["unfold"]), (nn.Module, ["__init__"]),  # any layer built (Conv1d, MaxPool2d, ...)
+) for name in names if hasattr(owner, name))  # measuring a layer's output instead of using the formula
 
 
 def _size_error(fn, cases, want, name: str, hint: str) -> str | None:
     """Why `fn` gives the wrong side for one of `cases` (want: PyTorch's sides), or None."""
+    refused = f"{name} calls {{}}: it measures a layer. Write the formula with whole-number arithmetic."
     for args, side in zip(cases, want, strict=True):
-        try:
-            with forbid(*LAYERS):
-                got = fn(*args)
-        except Forbidden as err:
-            return f"{name} calls {err}: it measures a layer. Write the formula with whole-number arithmetic."
-        if got is None:
-            return f"{name} returned None: return the side as a whole number."
+        got = whole(call(fn, name, *args, refuse=LAYERS, refused=refused, on=f"for {name}{args}"),
+                    f"{name}{args} returned", none=": return the side as a whole number.",
+                    frac=": round down where the division does not come out even (//).")
         if got != side:
             return f"{name}{args}: got {got}, PyTorch gives {side}. {hint}"
     return None
 
 
+def _conv_side(n, k, s, p) -> int:
+    return F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p).shape[-1]
+
+
+def _deconv_side(n, k, s, p, op) -> int:
+    return F.conv_transpose2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p,
+                              output_padding=op).shape[-1]
+
+
+@verdict
 def check_conv_out(conv_out) -> bool:
-    """Exercise: the output side of a Conv2d, as a formula."""
-    cases = ((28, 3, 2, 1), (14, 3, 2, 1), (28, 5, 1, 0), (27, 4, 3, 2), (7, 3, 1, 1))
-    want = [nn.Conv2d(1, 1, k, s, p)(torch.zeros(1, 1, n, n)).shape[-1] for n, k, s, p in cases]
+    """Exercise: the output side of a Conv2d, as a formula (fixed cases, and three drawn anew on every call)."""
+    draw, cases = random.Random(), [(28, 3, 2, 1), (14, 3, 2, 1), (28, 5, 1, 0), (27, 4, 3, 2), (7, 3, 1, 1)]
+    for _ in range(3):
+        k = draw.randint(1, 7)
+        cases.append((draw.randint(k, 64), k, draw.randint(1, 4), draw.randint(0, k // 2)))
+    want = [_conv_side(*case) for case in cases]
     error = _size_error(conv_out, cases, want, "conv_out", "Pad both sides, then count the positions the kernel "
                         "fits, one step of `stride` apart (the arguments are n, kernel_size, stride, padding).")
     if error:
@@ -37,11 +57,15 @@ def check_conv_out(conv_out) -> bool:
     return right("matches PyTorch, including odd sizes where the division rounds down.")
 
 
+@verdict
 def check_deconv_out(deconv_out) -> bool:
-    """Exercise: the output side of a ConvTranspose2d, as a formula."""
-    cases = ((7, 3, 2, 1, 1), (7, 3, 2, 1, 0), (14, 3, 2, 1, 1), (5, 4, 2, 1, 0), (9, 5, 3, 2, 2))
-    want = [nn.ConvTranspose2d(1, 1, k, s, p, output_padding=op)(torch.zeros(1, 1, n, n)).shape[-1]
-            for n, k, s, p, op in cases]
+    """Exercise: the output side of a ConvTranspose2d, as a formula (fixed cases, and three drawn anew)."""
+    draw, cases = random.Random(), [(7, 3, 2, 1, 1), (7, 3, 2, 1, 0), (14, 3, 2, 1, 1), (5, 4, 2, 1, 0),
+                                    (9, 5, 3, 2, 2)]
+    for _ in range(3):
+        k, s = draw.randint(1, 6), draw.randint(1, 4)
+        cases.append((draw.randint(1, 20), k, s, draw.randint(0, (k - 1) // 2), draw.randint(0, s - 1)))
+    want = [_deconv_side(*case) for case in cases]
     error = _size_error(deconv_out, cases, want, "deconv_out",
                         "It is the inverse of conv_out: (n - 1) * stride, ...")
     if error:
@@ -50,27 +74,42 @@ def check_deconv_out(deconv_out) -> bool:
                  "maps to the same n.")
 
 
+@verdict
 def check_n_conv_params(n_conv_params, model_class) -> bool:
     """Exercise: a formula for the parameters of the chapter's ConvAutoencoder (building it is refused)."""
     error = param_formula_error(n_conv_params, model_class, (2, 16, 32), "n_conv_params",
-                                 "A ConvTranspose2d(c_in, c_out, k) has c_in * c_out * k * k weights and c_out biases.")
+                                "A ConvTranspose2d(c_in, c_out, k) has c_in * c_out * k * k weights and c_out biases.")
     if error:
         return wrong(error)
-    return right(f"latent_dim=32 gives {n_conv_params(32):,} parameters.")
+    return right("it counts every ConvAutoencoder, for latent sizes fixed and drawn at random.")
 
 
+def _yes_no(value):
+    """True or False from a bool, NumPy's np.True_ / np.False_, or a one-element bool tensor; else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (torch.Tensor, np.ndarray)) and value.dtype in (torch.bool, np.bool_):
+        size = value.numel() if isinstance(value, torch.Tensor) else value.size
+        return bool(value.reshape(())) if size == 1 else None
+    return None
+
+
+@verdict
 def check_denoiser_prediction(helps_at_0, helps_at_1, psnr_by_noise: dict) -> bool:
     """Exercise: predict whether the DAE's output beats its input at noise_factor 0 and 1.
 
     `psnr_by_noise` maps noise_factor -> (PSNR of the noisy input, PSNR of the DAE's output), in dB.
     """
-    if not all(isinstance(h, bool) for h in (helps_at_0, helps_at_1)):
+    guesses = [_yes_no(helps_at_0), _yes_no(helps_at_1)]
+    if None in guesses:
         return wrong(f"set helps_at_0 and helps_at_1 to True or False; got {helps_at_0!r} and {helps_at_1!r}.")
-    measured = {nf: psnr_by_noise[nf][1] > psnr_by_noise[nf][0] for nf in (0.0, 1.0)}
-    said = "; ".join(f"at {nf:g}: input {psnr_by_noise[nf][0]:.1f} dB, output {psnr_by_noise[nf][1]:.1f} dB"
-                     for nf in (0.0, 1.0))
+    if not all(nf in psnr_by_noise for nf in (0.0, 1.0)):
+        raise NotYet("psnr_by_noise should hold noise_factor 0 and 1: run the chapter's cells above again.")
+    run = {nf: measured(*psnr_by_noise[nf], what="the run's PSNRs") for nf in (0.0, 1.0)}
+    measured_help = {nf: output > noisy for nf, (noisy, output) in run.items()}
+    said = "; ".join(f"at {nf:g}: input {run[nf][0]:.1f} dB, output {run[nf][1]:.1f} dB" for nf in (0.0, 1.0))
     misses = [f"at {nf:g} it {'helps' if helps else 'does not help'}"
-              for (nf, helps), guess in zip(measured.items(), (helps_at_0, helps_at_1), strict=True) if helps != guess]
+              for (nf, helps), guess in zip(measured_help.items(), guesses, strict=True) if helps != guess]
     if misses:
         return wrong(f"the run says {' and '.join(misses)} ({said}). Move the slider to both ends.")
     return right(f"{said} (a clean input's PSNR is capped at 100 dB). The DAE pays only when there is noise to remove.")
