@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from test_exercises_ch1_ch2 import LinearAE, _pca_as_linear_ae
+from test_exercises_ch1_ch2 import LinearAE, _pca_as_linear_ae, budget_runs  # noqa: F401 (a fixture)
 from test_exercises_shared import Unreadable, verdict_of
 from torch import nn
 
-from aecourse import PCA, as_float, mse, predict, train_or_load
+from aecourse import PCA, as_float, mse, predict
 from aecourse.exercises import chapter2
 from aecourse.exercises.chapter1 import (
     check_bce,
@@ -31,7 +31,6 @@ from aecourse.exercises.chapter2 import (
 from aecourse.losses import bce_loss
 from aecourse.metrics import linear_probe
 from aecourse.models import Autoencoder, StackedAutoencoder, new_layers
-from aecourse.pretraining import pretrain_layers
 
 SIZES = lambda d: [(784, 256), (256, 64), (64, d), (d, 64), (64, 256), (256, 784)]  # noqa: E731
 
@@ -363,22 +362,8 @@ def test_layer_probes_allow_for_the_probes_own_spread(monkeypatch, capsys):
 
 # chapter 2: the short budget ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def budget_case():
-    x = (torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 255).to(torch.uint8)
-    images = as_float(x)
-
-    def stack(epochs):
-        layers = pretrain_layers([784, 16, 4], x, epochs=epochs, batch_size=32)
-        tuned = train_or_load(StackedAutoencoder(copy.deepcopy(layers)), bce_loss, x, epochs=epochs, batch_size=32,
-                              lr=1e-3, verbose=False)
-        return layers, tuned
-
-    full_layers, full_tuned = stack(8)
-    full_mse = {"pretrained only": mse(StackedAutoencoder(full_layers)(images), images),
-                "fine-tuned": mse(full_tuned(images), images)}
-    short_layers, short_tuned = stack(2)
-    before = mse(StackedAutoencoder(short_layers)(images), images) / full_mse["pretrained only"]
-    after = mse(short_tuned(images), images) / full_mse["fine-tuned"]
+def budget_case(budget_runs):  # noqa: F811 (the fixture imported above)
+    _, _, short_layers, short_tuned, full_mse, images, before, after = budget_runs
     return short_layers, short_tuned, ("after" if after > before else "before"), full_mse, images
 
 

@@ -169,8 +169,10 @@ class _ChapterStack(nn.Module):
 
 
 # chapter 2: pretraining and fine-tuning on a quarter of the budget ---------------------------------
-def test_short_budget_compares_with_the_full_run_and_refuses_the_wrong_trainings(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path))
+@pytest.fixture(scope="module")
+def budget_runs():
+    """Both trainings of the short-budget exercise on 64 images: the full run (8 epochs a stage) and the short
+    one (2), with the full run's errors and the short run's error ratios before and after fine-tuning."""
     x = (torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 255).to(torch.uint8)
     images = as_float(x)
 
@@ -186,6 +188,11 @@ def test_short_budget_compares_with_the_full_run_and_refuses_the_wrong_trainings
     short_layers, short_tuned = stack(2)
     before = mse(StackedAutoencoder(short_layers)(images), images) / full_mse["pretrained only"]
     after = mse(short_tuned(images), images) / full_mse["fine-tuned"]
+    return full_layers, full_tuned, short_layers, short_tuned, full_mse, images, before, after
+
+
+def test_short_budget_compares_with_the_full_run_and_refuses_the_wrong_trainings(budget_runs, capsys):
+    full_layers, full_tuned, short_layers, short_tuned, full_mse, images, before, after = budget_runs
     measured, other = ("after", "before") if after > before else ("before", "after")
     assert check_short_budget(short_layers, short_tuned, measured, full_mse, images, epochs=8)
     assert not check_short_budget(short_layers, short_tuned, other, full_mse, images, epochs=8)
