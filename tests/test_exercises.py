@@ -36,7 +36,7 @@ def test_one_short_module_per_chapter_with_its_imports_at_the_top():
     assert [f.stem for f in CHAPTER_FILES] == [f"chapter{n}" for n in range(1, 8)]  # chapters 1-6 and the closing page
     for path in CHAPTER_FILES:
         source = path.read_text()
-        assert len(source.splitlines()) < 200, f"{path.name} is 200 lines or more"
+        assert len(source.splitlines()) < 250, f"{path.name} is 250 lines or more"
         for fn in ast.walk(ast.parse(source)):
             if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                 inner = [n for n in ast.walk(fn) if isinstance(n, ast.Import | ast.ImportFrom)]

@@ -139,6 +139,94 @@ def test_interpolation(answer, ok, words, capsys):
     assert result is ok and words in out
 
 
+# chapter 5: spherical interpolation -----------------------------------------------------------------
+def slerp(z0, z1, steps):  # the notebook's solution
+    t = torch.linspace(0, 1, steps).unsqueeze(1)
+    cos = z0 @ z1 / (z0.norm() * z1.norm())
+    omega = torch.arccos(cos.clamp(-1, 1))  # the angle between the codes
+    return (torch.sin((1 - t) * omega) * z0
+            + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+def slerp_by_rotation(z0, z1, steps):
+    """Right, written differently: NumPy, float64, z0 turned towards the part of z1 at right angles to it."""
+    a, b = z0.numpy().astype(np.float64), z1.numpy().astype(np.float64)
+    u = b - (a @ b) / (a @ a) * a  # the part of z1 at right angles to z0
+    omega = math.atan2(np.linalg.norm(u) * np.linalg.norm(a), a @ b)
+    out = []
+    for t in np.linspace(0, 1, steps):
+        # on the arc: the length changes along with the angle, as slerp's weights give it
+        w0 = math.sin((1 - t) * omega) / math.sin(omega)
+        w1 = math.sin(t * omega) / math.sin(omega)
+        out.append(list(w0 * a + w1 * b))
+    return out  # a list of lists
+
+
+def slerp_unnormalised(z0, z1, steps):
+    """Wrong: the angle from the dot product alone (right only for codes at right angles)."""
+    t = torch.linspace(0, 1, steps).unsqueeze(1)
+    omega = torch.arccos(z0 @ z1)
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (slerp, True, "for 2, 5 and 9 steps"),
+    (slerp_by_rotation, True, "Correct"),
+    (lambda a, b, n: interpolate(a, b, n), False, "the straight line"),
+    (lambda a, b, n: slerp(b, a, n), False, "from z1 to z0"),
+    (lambda a, b, n: slerp(a / a.norm(), b / b.norm(), n), False, "length 1"),
+    (lambda a, b, n: (lambda line: line / line.norm(dim=1, keepdim=True) * torch.linspace(
+        a.norm(), b.norm(), n).unsqueeze(1))(interpolate(a, b, n)), False, "the straight line's direction"),
+    (lambda a, b, n: slerp(a, b, n) * 2, False, "should be sin((1 - t) omega)"),
+    (lambda a, b, n: slerp(a, b, 5), False, "slerp(z0, z1, 2) returned shape (5, 4)"),  # steps ignored
+    (slerp_unnormalised, False, "returned nan"),
+    (lambda a, b, n: slerp(a, b[:2], n), False, "slerp raised RuntimeError"),
+    (lambda a, b, n: None, False, "returned None"),
+    (slerp(torch.ones(3), torch.arange(3.0), 5), False, "pass your function itself, slerp"),
+])
+def test_slerp(answer, ok, words, capsys):
+    result, out = verdict_of(chapter5.check_slerp, answer, capsys=capsys)
+    assert result is ok and words in out
+
+
+# chapter 5: a Gaussian for each digit ------------------------------------------------------------------
+def class_gaussians(codes, labels):  # the notebook's solution
+    means, covs = [], []
+    for digit in range(10):
+        own = codes[labels == digit]  # this digit's codes
+        means.append(own.mean(0))
+        covs.append(torch.cov(own.T))  # torch.cov wants one row per variable
+    return torch.stack(means), torch.stack(covs)
+
+
+def class_gaussians_numpy(codes, labels):
+    """Right, written differently: NumPy, float64, lists, the covariance divided by n."""
+    z, y = codes.numpy().astype(np.float64), labels.numpy()
+    means = [z[y == c].mean(axis=0) for c in range(10)]
+    covs = [np.cov(z[y == c], rowvar=False, bias=True) for c in range(10)]
+    return means, covs
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (class_gaussians, True, "full covariance"),
+    (class_gaussians_numpy, True, "Correct"),
+    (lambda z, y: (class_gaussians(z, y)[0], torch.cov(z.T).expand(10, -1, -1)), False, "of all the codes"),
+    (lambda z, y: (class_gaussians(z, y)[0], torch.diag_embed(torch.stack([z[y == c].var(0) for c in range(10)]))),
+     False, "variances alone"),
+    (lambda z, y: (class_gaussians(z, y)[0], torch.stack([torch.cov(z[y == c]) for c in range(10)])),
+     False, "codes.T"),  # rows as the variables: (n, n) matrices of uneven size
+    (lambda z, y: (z.mean(0).expand(10, -1), class_gaussians(z, y)[1]), False, "mean of all the codes"),
+    (lambda z, y: class_gaussians(z, y.flip(0)), False, "each digit's codes"),  # the labels of other codes
+    (lambda z, y: class_gaussians(z, y)[1], False, "not two things"),
+    (lambda z, y: (class_gaussians(z, y)[0], class_gaussians(z, y)[1].log()), False, "covariances are nan"),
+    (lambda z, y: class_gaussians(z, y[:10]), False, "class_gaussians raised"),
+    (class_gaussians(torch.randn(30, 2), torch.arange(30) % 10), False, "pass your function itself"),
+])
+def test_class_gaussians(answer, ok, words, capsys):
+    result, out = verdict_of(chapter5.check_class_gaussians, answer, capsys=capsys)
+    assert result is ok and words in out
+
+
 # chapter 5: the noise prediction ---------------------------------------------------------------------
 SHRINKING = {0.0: (0.33, 4.5), 0.5: (0.2, 5.8), 1.0: (np.float64(0.12), 6.9)}
 
@@ -153,6 +241,119 @@ SHRINKING = {0.0: (0.33, 4.5), 0.5: (0.2, 5.8), 1.0: (np.float64(0.12), 6.9)}
 ])
 def test_chapter_5_noise_prediction(prediction, under_noise, ok, words, capsys):
     result, out = verdict_of(chapter5.check_noise_prediction, prediction, under_noise, capsys=capsys)
+    assert result is ok and words in out
+
+
+# chapter 6: a code that is a feature map --------------------------------------------------------------
+class FullyConvAutoencoder(nn.Module):  # the notebook's solution
+    """(1, 28, 28) -> 16 x 14 x 14 -> 32 x 7 x 7 -> channels x 7 x 7 -> ... -> (1, 28, 28)."""
+
+    def __init__(self, channels=1):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(32, channels, kernel_size=1))  # the code: a map
+        self.decoder = nn.Sequential(
+            nn.Conv2d(channels, 32, kernel_size=1), nn.ReLU(),
+            nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1,
+                               output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(16, 1, kernel_size=3, stride=2, padding=1,
+                               output_padding=1), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
+
+
+class WithUpsampling(nn.Module):
+    """Right, written differently: kernel 5 convolutions, the channel mixing as a Linear over the channel axis,
+    an upsample-then-convolve decoder, a forward that names its steps."""
+
+    def __init__(self, channels=1):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(1, 8, 5, stride=2, padding=2), nn.Tanh(),
+                                     nn.Conv2d(8, 16, 5, stride=2, padding=2), nn.Tanh(),
+                                     Channels(16, channels))
+        self.decoder = nn.Sequential(nn.Upsample(scale_factor=4), nn.Conv2d(channels, 1, 3, padding=1))
+
+    def forward(self, x):
+        code = self.encoder(x)
+        return self.decoder(code)
+
+
+class Channels(nn.Module):
+    """A Linear layer applied at every position: a 1 x 1 convolution written by hand."""
+
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.linear = nn.Linear(c_in, c_out)
+
+    def forward(self, x):
+        return self.linear(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class PlacedBias(FullyConvAutoencoder):
+    """Wrong: a bias for every position of the code map, so the map no longer moves with the digit."""
+
+    def __init__(self, channels=1):
+        super().__init__(channels)
+        self.encoder.append(AddPlaced(channels))
+
+
+class AddPlaced(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.bias = nn.Parameter(torch.randn(1, channels, 7, 7))
+
+    def forward(self, x):
+        return x + self.bias
+
+
+class Pooled(FullyConvAutoencoder):
+    """Wrong: the map averaged over its positions."""
+
+    def __init__(self, channels=1):
+        super().__init__(channels)
+        self.encoder.append(nn.AdaptiveAvgPool2d(1))
+        self.decoder.insert(0, nn.Upsample(size=7))
+
+
+class OneStride(FullyConvAutoencoder):
+    """Wrong: one strided convolution, a 14 x 14 map."""
+
+    def __init__(self, channels=1):
+        super().__init__(channels)
+        self.encoder[2] = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.decoder[2] = nn.Conv2d(32, 16, kernel_size=3, padding=1)
+
+
+class NoDecoder(nn.Module):
+    def __init__(self, channels=1):
+        super().__init__()
+        self.encoder = nn.Conv2d(1, channels, 4, stride=4)
+
+
+class Raises(FullyConvAutoencoder):
+    def __init__(self, channels=1):
+        super().__init__(channels)
+        self.encoder[4] = nn.Conv2d(16, channels, kernel_size=1)  # 16 in, where the map has 32 channels
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (FullyConvAutoencoder, True, "moves one unit"),
+    (WithUpsampling, True, "Correct"),
+    (lambda channels: _chapter_6_model()(channels), False, "the code is flat"),
+    (PlacedBias, False, "does not move with the digit"),
+    (Pooled, False, "no positions left"),
+    (OneStride, False, "(1, 14, 14)"),
+    (NoDecoder, False, "an encoder and a decoder"),
+    (Raises, False, "its encoder raised RuntimeError"),
+    (lambda channels: 1 / 0, False, "FullyConvAutoencoder raised ZeroDivisionError"),
+    (FullyConvAutoencoder(1), False, "pass the class itself"),
+    (None, False, "pass your function itself, FullyConvAutoencoder"),
+])
+def test_fully_conv(answer, ok, words, capsys):
+    result, out = verdict_of(chapter6.check_fully_conv, answer, capsys=capsys)
     assert result is ok and words in out
 
 

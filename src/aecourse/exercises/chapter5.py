@@ -1,11 +1,11 @@
 """Chapter 5's exercise checks: the KL divergence and the reparameterization trick by hand (torch.distributions
-and the chapter's kl_to_prior refused), interpolation, and a prediction of what input noise does to the
-encoder's sigma."""
+and the chapter's kl_to_prior refused), interpolation along the line and along the arc, a Gaussian for each
+digit's codes, and a prediction of what input noise does to the encoder's sigma."""
 
 import torch
 
 from ..losses import kl_to_prior
-from . import call, close, measured, pick, reaches, right, seeded, slip, tensor, verdict, wrong
+from . import NotYet, call, close, measured, pick, reaches, right, seeded, slip, tensor, verdict, wrong
 
 DISTRIBUTIONS = ((torch.distributions.Distribution, "__init__"), (torch.distributions, "kl_divergence"),
                  (torch.distributions.kl, "kl_divergence"))  # building any distribution, or PyTorch's KL
@@ -151,3 +151,93 @@ def check_noise_prediction(prediction, under_noise: dict) -> bool:
     why = (" The encoder learned its sigma on clean digits only: on noisy ones it is not a measure of how "
            "unsure it should be." if measured_trend == "shrinks" else "")
     return right(f"it {measured_trend}: {said}.{why}")
+
+
+def _slerp(z0, z1, steps):
+    """The reference: `steps` codes on the arc from z0 to z1 (float64)."""
+    z0, z1 = z0.double(), z1.double()
+    t = torch.linspace(0, 1, steps, dtype=torch.float64).unsqueeze(1)
+    omega = torch.arccos((z0 @ z1 / (z0.norm() * z1.norm())).clamp(-1, 1))
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+@verdict
+def check_slerp(slerp) -> bool:
+    """Exercise: spherical interpolation, `steps` codes on the arc from z0 to z1, ends included.
+
+    Tried on codes of different lengths at 90 degrees and at other angles, with 5, 2 and 9 steps; the chapter's
+    straight line, the codes scaled to length 1 and the arc walked backwards are told apart."""
+    pairs = ((torch.tensor([3.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0])),
+             (torch.tensor([1.0, 2.0, -1.0, 0.5]), torch.tensor([-2.0, 1.0, 0.5, 3.0])),
+             (torch.tensor([2.0, 0.5, 1.0, -1.0, 0.0]), torch.tensor([1.0, 1.5, -0.5, 0.5, 2.0])))
+    for (z0, z1), steps in zip(pairs, (5, 2, 9), strict=True):
+        want = _slerp(z0, z1, steps).float()
+        got = tensor(call(slerp, "slerp", z0.clone(), z1.clone(), steps), f"slerp(z0, z1, {steps}) returned",
+                     want, reshape=False, none=": return a (steps, d) tensor.",
+                     shape=f": {steps} codes of {len(z0)} numbers", nan=": is sin(omega) 0? The check's codes are "
+                     "never parallel; look for an arccos of a number above 1 (normalise the dot product).")
+        if close(got, want, rtol=1e-4, atol=1e-5):
+            continue
+        t = torch.linspace(0, 1, steps).unsqueeze(1)
+        line = (1 - t) * z0 + t * z1
+        unit = _slerp(z0 / z0.norm(), z1 / z1.norm(), steps).float()
+        return wrong(slip(got, {
+            "that is the straight line, the chapter's interpolate: its middle codes are shorter than both ends. "
+            "The arc needs the angle omega between z0 and z1.": line,
+            "the codes run from z1 to z0: the first should be z0 and the last z1.": want.flip(0),
+            "your codes all have length 1: slerp turns z0 into z1 on the arc without normalising them first "
+            "(the ends are z0 and z1 themselves).": unit,
+            "your codes have the straight line's direction, rescaled: slerp mixes z0 and z1 with weights "
+            "sin((1 - t) omega) / sin(omega) and sin(t omega) / sin(omega).":
+                line / line.norm(dim=1, keepdim=True)
+                * ((1 - t) * z0.norm() + t * z1.norm()),
+        }, f"with {steps} steps the codes should be sin((1 - t) omega) / sin(omega) * z0 + sin(t omega) / "
+           "sin(omega) * z1, t evenly spaced from 0 to 1 and omega the angle between z0 and z1 "
+           "(cos omega = z0 . z1 / (|z0| |z1|)).", rtol=1e-4))
+    return right("codes on the arc from z0 to z1, for 2, 5 and 9 steps; the ends are z0 and z1.")
+
+
+def _class_gaussians(codes, labels):
+    """The reference: each class's mean code and the covariance of its codes (float64)."""
+    codes = codes.double()
+    means = torch.stack([codes[labels == c].mean(0) for c in range(10)])
+    covs = torch.stack([torch.cov(codes[labels == c].T) for c in range(10)])
+    return means, covs
+
+
+@verdict
+def check_class_gaussians(class_gaussians) -> bool:
+    """Exercise: `class_gaussians(codes, labels)` -> (means, covariances): for each digit 0-9, the mean of its
+    codes (10, d) and the full covariance matrix of its codes (10, d, d).
+
+    Tried on 300 codes of 4 numbers, the ten classes given different means and correlated spreads, the labels
+    shuffled: the covariance of all codes, the variances alone, a covariance of the rows and the labels ignored
+    are told apart. Dividing by n (NumPy's bias=True) instead of n - 1 is right too."""
+    with seeded(0):
+        labels = torch.randperm(300) % 10
+        mix = torch.randn(10, 4, 4)  # each class its own correlated spread
+        codes = 3 * torch.randn(10, 4)[labels] + (torch.randn(300, 1, 4) @ mix[labels]).squeeze(1)
+    want_means, want_covs = _class_gaussians(codes, labels)
+    out = call(class_gaussians, "class_gaussians", codes.clone(), labels.clone())
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise NotYet(f"class_gaussians returned {type(out).__name__}, not two things: return (means, covariances).")
+    means = tensor(out[0], "the means are", want_means.float(), reshape=False, none=": return them first.",
+                   shape=": one mean code per digit, (10, d)")
+    covs = tensor(out[1], "the covariances are", want_covs.float(), reshape=False, none=": return them second.",
+                  shape=": one d x d matrix per digit, (10, d, d) (torch.cov wants the codes as columns: codes.T)")
+    if not close(means, want_means, rtol=1e-4, atol=1e-5):
+        if close(means, codes.double().mean(0).expand(10, -1), rtol=1e-4, atol=1e-5):
+            return wrong("every digit got the mean of all the codes: take the mean of each digit's own codes "
+                         "(codes[labels == c]).")
+        return wrong("the means are not those of each digit's codes: for digit c, codes[labels == c].mean(0).")
+    n = torch.bincount(labels, minlength=10).double()[:, None, None]
+    if close(covs, want_covs, rtol=1e-4, atol=1e-5) or close(covs, want_covs * (n - 1) / n, rtol=1e-4, atol=1e-5):
+        return right("each digit's mean code and the full covariance of its codes.")
+    return wrong(slip(covs, {
+        "every digit got the covariance of all the codes: each digit's Gaussian has the spread of its own codes.":
+            torch.cov(codes.double().T).expand(10, -1, -1),
+        "those are the variances alone (a diagonal matrix): the codes' dimensions vary together, and a Gaussian "
+        "that ignores it draws codes where no digit's codes lie. Keep the full matrix.":
+            torch.diag_embed(torch.diagonal(want_covs, dim1=1, dim2=2)),
+    }, "the covariances are not those of each digit's codes: for digit c, torch.cov(codes[labels == c].T).",
+        rtol=1e-4))
