@@ -1,6 +1,6 @@
 """Chapter 6's exercise checks: convolution and transposed-convolution sizes as formulas (building layers and
-calling convolution or pooling functions refused), the parameter count, and a prediction of when the denoiser
-helps."""
+calling convolution or pooling functions refused), the parameter count, a prediction of when the denoiser
+helps, and an autoencoder whose code is a feature map."""
 
 import random
 
@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import NotYet, call, measured, param_formula_error, right, verdict, whole, wrong
+from . import NotYet, call, measured, param_formula_error, right, seeded, verdict, whole, wrong
 
 _CONVS = [f"conv{d}d" for d in (1, 2, 3)] + [f"conv_transpose{d}d" for d in (1, 2, 3)]
 _POOLS = [f"{kind}_pool{d}d" for kind in ("max", "avg") for d in (1, 2, 3)]
@@ -113,3 +113,56 @@ def check_denoiser_prediction(helps_at_0, helps_at_1, psnr_by_noise: dict) -> bo
     if misses:
         return wrong(f"the run says {' and '.join(misses)} ({said}). Move the slider to both ends.")
     return right(f"{said} (a clean input's PSNR is capped at 100 dB). The DAE pays only when there is noise to remove.")
+
+
+def _moved(x, pixels):
+    """The images moved `pixels` to the right, black coming in on the left (the chapter's shift)."""
+    return F.pad(x, (pixels, 0))[..., :28]
+
+
+@verdict
+def check_fully_conv(model_class) -> bool:
+    """Exercise: `model_class(channels)`, an autoencoder whose code is a feature map of `channels` x 7 x 7.
+
+    Tried untrained with 1 and 3 channels on four images with black borders: a (1, 28, 28) output, a code of
+    (channels, 7, 7), and a code that moves one unit when the digit moves 4 pixels (the effect, whatever the
+    layers). The chapter's ConvAutoencoder (a flat code), a code with no positions and a code map that does not
+    move with the digit are told apart."""
+    if isinstance(model_class, nn.Module):
+        raise NotYet("pass the class itself, FullyConvAutoencoder, not a model built from it: the check builds "
+                     "its own, with 1 and with 3 channels.")
+    with seeded(0):
+        x = torch.zeros(4, 1, 28, 28)
+        x[..., 4:24, 4:20] = torch.rand(4, 1, 20, 16)
+    for channels in (1, 3):
+        with seeded(1):
+            model = call(model_class, "FullyConvAutoencoder", channels, on=f"for channels={channels}")
+        if not (isinstance(model, nn.Module) and all(isinstance(getattr(model, part, None), nn.Module)
+                                                   for part in ("encoder", "decoder"))):
+            raise NotYet(f"FullyConvAutoencoder({channels}) should be an nn.Module with an encoder and a decoder, "
+                         "as the chapter's models have.")
+        model = model.cpu().eval()
+        with torch.no_grad():
+            code = call(model.encoder, "its encoder", x, on="on a batch of (4, 1, 28, 28) images")
+            moved = call(model.encoder, "its encoder", _moved(x, 4), on="on moved images")
+            out = call(model, "the model", x, on="on a batch of (4, 1, 28, 28) images")
+        if not isinstance(code, torch.Tensor) or not isinstance(out, torch.Tensor):
+            raise NotYet("the encoder and the model should each return one tensor (a code, a reconstruction).")
+        if code.dim() != 4:
+            return wrong(f"the code is flat, shape {tuple(code.shape)}: a Linear (or Flatten) layer gives every "
+                         "position its own weights. Keep the code a feature map, (channels, 7, 7), with a "
+                         "convolution (a 1 x 1 one will do) instead.")
+        if tuple(code.shape[1:]) != (channels, 7, 7):
+            hint = (" It has no positions left: pooling over the whole map throws away where the digit is."
+                    if code.shape[-1] == 1 else "")
+            return wrong(f"with channels={channels} the code of one image has shape {tuple(code.shape[1:])}; "
+                         f"expected ({channels}, 7, 7): the chapter's two strided convolutions, then down to "
+                         f"`channels` channels.{hint}")
+        if tuple(out.shape) != (4, 1, 28, 28):
+            return wrong(f"the reconstruction has shape {tuple(out.shape)}; expected (4, 1, 28, 28).")
+        scale = code.abs().max().item() or 1.0
+        if (moved[..., 3:-1] - code[..., 2:-2]).abs().max().item() > 1e-4 * scale:
+            return wrong("the code map does not move with the digit: 4 pixels to the right should move it one "
+                         "unit to the right (away from the border). Is something in the encoder tied to "
+                         "positions, a weight or a bias for each place?")
+    return right("the code is a (channels, 7, 7) map that moves one unit when the digit moves 4 pixels.")
