@@ -374,3 +374,82 @@ ACCURACIES = {"network": 0.695, "pixels": np.float64(0.773)}
 def test_chapter_4_prediction(guess, accuracies, ok, words, capsys):
     result, out = verdict_of(chapter4.check_prediction, guess, accuracies, capsys=capsys)
     assert result is ok and words in out
+
+
+# chapter 4: the nearest class mean ---------------------------------------------------------------------
+def nearest_mean(z_labelled, y_labelled, z):  # the notebook's solution
+    means = torch.stack([z_labelled[y_labelled == c].mean(0) for c in range(10)])
+    return torch.cdist(z, means).argmin(1)
+
+
+def nearest_mean_numpy(z_labelled, y_labelled, z):  # squared distances, NumPy, a list of ints
+    zl, yl, zq = z_labelled.numpy().astype(np.float64), y_labelled.numpy(), z.numpy()
+    means = np.stack([zl[yl == c].mean(0) for c in range(10)])
+    return [int(i) for i in ((zq[:, None, :] - means[None]) ** 2).sum(-1).argmin(1)]
+
+
+def first_ten(z_labelled, y_labelled, z):  # the first code of each digit, not the mean
+    means = torch.stack([z_labelled[y_labelled == c][0] for c in range(10)])
+    return torch.cdist(z, means).argmin(1)
+
+
+def means_of(z_labelled, y_labelled):
+    return torch.stack([z_labelled[y_labelled == c].mean(0) for c in range(10)])
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (nearest_mean, True, "nearest mean"),
+    (nearest_mean_numpy, True, "Correct"),
+    (lambda zl, yl, z: nearest_mean(zl, yl, z).float().unsqueeze(1), True, "Correct"),  # (n, 1) floats
+    (lambda zl, yl, z: torch.cdist(z, means_of(zl, yl)).argmax(1), False, "farthest"),
+    (lambda zl, yl, z: (z @ means_of(zl, yl).T).argmax(1), False, "dot product"),
+    (lambda zl, yl, z: F.cosine_similarity(z[:, None], means_of(zl, yl)[None], dim=2).argmax(1), False, "cosine"),
+    (first_ten, False, "agree with the nearest mean"),
+    (lambda zl, yl, z: torch.cdist(z, means_of(zl, yl)), False, "argmin over the 10 distances"),  # distances
+    (lambda zl, yl, z: torch.cdist(z, means_of(zl, yl)).argmin(1) / 2, False, "not all digits"),
+    (lambda zl, yl, z: nearest_mean(zl, yl, z)[:100], False, "one digit (0-9) per row of z"),
+    (lambda zl, yl, z: nearest_mean(zl, yl, z) * float("nan"), False, "returned nan"),
+    (lambda zl, yl, z: zl[:, 99], False, "nearest_mean raised IndexError"),
+    (lambda zl, yl, z: None, False, "nearest_mean returned None"),
+    (nearest_mean(torch.zeros(10, 2), torch.arange(10), torch.zeros(3, 2)), False, "not its result"),
+])
+def test_nearest_mean(answer, ok, words, capsys):
+    result, out = verdict_of(chapter4.check_nearest_mean, answer, capsys=capsys)
+    assert result is ok and words in out, out
+
+
+# chapter 4: the confident images of self-training --------------------------------------------------------
+def confident(probs, per_class):  # the notebook's solution
+    top = probs.topk(per_class, dim=0).indices  # (per_class, 10)
+    return top.flatten(), torch.arange(10).repeat(per_class)
+
+
+def confident_loop(probs, per_class):  # one digit at a time, NumPy, lists
+    idx, labels = [], []
+    for c in range(10):
+        best = np.argsort(-probs[:, c].numpy())[:per_class]
+        idx += best.tolist()
+        labels += [c] * per_class
+    return np.array(idx), labels
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (confident, True, "surest"),
+    (confident_loop, True, "Correct"),
+    (lambda p, k: (confident(p, k)[0].double(), confident(p, k)[1].double()), True, "Correct"),  # float64
+    (lambda p, k: (confident(p, k)[0], torch.arange(10).repeat_interleave(k)), False, "do not go with them"),
+    (lambda p, k: (p.topk(k, dim=0, largest=False).indices.flatten(), torch.arange(10).repeat(k)), False,
+     "least confident"),
+    (lambda p, k: (p.max(1).values.topk(10 * k).indices, p[p.max(1).values.topk(10 * k).indices].argmax(1)),
+     False, "each digit should get"),  # the surest overall
+    (lambda p, k: (p.topk(5, dim=0).indices.flatten(), torch.arange(10).repeat(5)), False, "7 a digit, 70 in all"),
+    (lambda p, k: (p.topk(k, dim=0).indices.flatten() / 2, torch.arange(10).repeat(k)), False, "whole numbers"),
+    (lambda p, k: confident(p, k)[0], False, "not two things"), (lambda p, k: None, False, "returned None, not two"),
+    (lambda p, k: (confident(p, k)[0] * float("nan"), confident(p, k)[1]), False, "nan"),
+    (lambda p, k: p.topk(k, dim=2), False, "confident raised IndexError"),
+    (lambda p, k: (None, None), False, "the indices are None"),
+    (None, False, "pass your function itself, confident"),
+])
+def test_confident(answer, ok, words, capsys):
+    result, out = verdict_of(chapter4.check_confident, answer, capsys=capsys)
+    assert result is ok and words in out, out

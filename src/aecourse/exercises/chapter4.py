@@ -1,4 +1,5 @@
-"""Chapter 4's exercise checks: accuracy, a classifier on copied layers, freezing the encoder, a prediction."""
+"""Chapter 4's exercise checks: accuracy, a classifier on copied layers, freezing the encoder, a prediction,
+the nearest class mean and the confident images of self-training."""
 
 import copy
 
@@ -163,3 +164,86 @@ def check_prediction(my_guess, accuracies: dict) -> bool:
     if my_guess != best:
         return wrong(f"this run measured {said}: {best!r} is ahead. Move the slider to 100 and compare the bars.")
     return right(f"{said}: {best!r} is ahead.")
+
+
+@verdict
+def check_nearest_mean(nearest_mean) -> bool:
+    """Exercise: `nearest_mean(z_labelled, y_labelled, z)` -> for each row of z, the digit whose mean labelled
+    code is nearest (Euclidean distance).
+
+    Tried on two made-up sets of codes (means of different lengths, labels shuffled, queries the means partly
+    get wrong): the farthest mean, the largest dot product, the cosine and ignored arguments are told apart.
+    Near-ties may go either way (1% of the queries)."""
+    cases = []
+    with seeded(0):
+        for d, per, n in ((6, 10, 300), (3, 5, 200)):
+            centres = torch.randn(10, d) * torch.linspace(1, 4, 10)[torch.randperm(10), None]
+            y, y_query = torch.randperm(10 * per) % 10, torch.randint(0, 10, (n,))
+            cases.append((centres[y] + torch.randn(10 * per, d), y, centres[y_query] + 1.5 * torch.randn(n, d)))
+    for z_labelled, y, z in cases:
+        means = torch.stack([z_labelled[y == c].double().mean(0) for c in range(10)])
+        dist, unit = torch.cdist(z.double(), means), nn.functional.normalize
+        got = tensor(call(nearest_mean, "nearest_mean", z_labelled.clone(), y.clone(), z.clone()),
+                     "nearest_mean returned", torch.empty(len(z), dtype=torch.float64),
+                     none=": return one digit per row of z.",
+                     shape=": one digit (0-9) per row of z; take the argmin over the 10 distances")
+        if not (torch.equal(got, got.round()) and got.min() >= 0 and got.max() <= 9):
+            return wrong("nearest_mean returned numbers that are not all digits 0-9: return the index of the "
+                         "nearest mean.")
+        if (share := (got.long() == dist.argmin(1)).double().mean().item()) >= 0.99:
+            continue
+        return wrong(next((message for pred, message in (
+            (dist.argmax(1), "those are the farthest means: the nearest is the smallest distance."),
+            ((z.double() @ means.T).argmax(1), "the largest dot product z . mean is not the nearest mean: it "
+                                               "favours long means. Take the distance |z - mean|."),
+            ((unit(z.double(), dim=1) @ unit(means, dim=1).T).argmax(1),
+             "the cosine compares directions only: the nearest mean is the smallest distance |z - mean|."))
+            if (got.long() == pred).double().mean() >= 0.99),
+            f"{share:.0%} of the digits agree with the nearest mean on {len(z)} made-up codes of {z.shape[1]} "
+            "numbers: for each digit c, average the labelled codes z_labelled[y_labelled == c], then give each "
+            "row of z the digit of the nearest of the ten means."))
+    return right("each code gets the digit of its nearest mean, on two sets of made-up codes.")
+
+
+def _pairs(idx, labels) -> list:
+    return sorted(zip(idx.tolist(), labels.tolist(), strict=True))
+
+
+@verdict
+def check_confident(confident) -> bool:
+    """Exercise: `confident(probs, per_class)` -> (idx, labels): for each digit c, the indices of the `per_class`
+    images with the highest probability of c (column c of probs), and the digit each was chosen for.
+
+    Tried on two made-up tables (7 and 3 a digit), any order of the pairs right; the least confident, the surest
+    overall (not per digit) and labels that do not go with their images are told apart."""
+    with seeded(0):
+        tables = [(torch.softmax(3 * torch.randn(n, 10), 1), k) for n, k in ((400, 7), (120, 3))]
+    for probs, per_class in tables:
+        top = probs.topk(per_class, dim=0).indices  # (per_class, 10)
+        want = _pairs(top.flatten(), torch.arange(10).repeat(per_class))
+        out = call(confident, "confident", probs.clone(), per_class)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise NotYet(f"confident returned {'None' if out is None else type(out).__name__}, not two things: "
+                         "return (idx, labels).")
+        n = 10 * per_class
+        idx, labels = (tensor(v, f"the {what} are", torch.empty(n, dtype=torch.float64),
+                              none=f": return the {what} {where}.",
+                              shape=f": {per_class} a digit, {n} in all")
+                       for v, what, where in zip(out, ("indices", "labels"), ("first", "second"), strict=True))
+        if not (torch.equal(idx, idx.round()) and torch.equal(labels, labels.round())):
+            return wrong("the indices and labels should be whole numbers (positions in probs, digits 0-9).")
+        if (got := _pairs(idx := idx.long(), labels := labels.long())) == want:
+            continue
+        counts = torch.bincount(labels.clamp(0, 9), minlength=10)
+        if sorted(idx.tolist()) == sorted(top.flatten().tolist()) and (counts == per_class).all():
+            return wrong("the right images, but their labels do not go with them: the image chosen for digit c "
+                         "is labelled c (mind the order in which topk's columns flatten).")
+        if got == _pairs(probs.topk(per_class, dim=0, largest=False).indices.flatten(),
+                         torch.arange(10).repeat(per_class)):
+            return wrong("those are the least confident images of each digit: take the largest probabilities.")
+        if not (counts == per_class).all():
+            return wrong(f"each digit should get {per_class} images; got {counts.tolist()} for digits 0-9. For "
+                         "each digit c, rank the images by probs[:, c].")
+        return wrong(f"for each digit c, the {per_class} images with the largest probs[:, c] "
+                     "(probs.topk(per_class, dim=0)), each labelled c.")
+    return right("for each digit, the images the head is surest of, with that digit as their label.")
