@@ -567,3 +567,64 @@ def test_pca_row(pca_data, answer, ok, words, capsys):
     data, x_test, x_noisy = pca_data
     result, out = verdict_of(chapter7.check_pca_row, answer(data, x_test, x_noisy), data, x_noisy, capsys=capsys)
     assert result is ok and words in out
+
+
+# chapter 6: the overlap count of a transposed convolution -----------------------------------------------
+def contributions(n, kernel_size, stride, padding):  # the notebook's solution
+    side = (n - 1) * stride + kernel_size  # before the padding is cropped
+    count = torch.zeros(side, side)
+    for i in range(n):
+        for j in range(n):
+            count[i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size] += 1
+    return count[padding:side - padding, padding:side - padding]
+
+
+def contributions_1d(n, kernel_size, stride, padding):  # one axis, then the outer product: NumPy, ints
+    side = (n - 1) * stride + kernel_size
+    line = np.zeros(side, dtype=np.int64)
+    for i in range(n):
+        line[i * stride:i * stride + kernel_size] += 1
+    line = line[padding:side - padding]
+    return np.outer(line, line).tolist()
+
+
+def overwrite(n, kernel_size, stride, padding):
+    side = (n - 1) * stride + kernel_size
+    count = torch.zeros(side, side)
+    for i in range(n):
+        for j in range(n):
+            count[i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size] = 1
+    return count[padding:side - padding, padding:side - padding]
+
+
+def uncropped(n, kernel_size, stride, padding):
+    return contributions(n, kernel_size, stride, 0)
+
+
+def by_layer(n, kernel_size, stride, padding):  # builds the layer
+    layer = nn.ConvTranspose2d(1, 1, kernel_size, stride, padding, bias=False)
+    nn.init.ones_(layer.weight)
+    return layer(torch.ones(1, 1, n, n))[0, 0].detach()
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (contributions, True, "match PyTorch's"),
+    (contributions_1d, True, "Correct"),
+    (lambda n, k, s, p: contributions(n, k, s, p).double().unsqueeze(0), False, "shape (1,"),  # not (m, m)
+    (overwrite, False, "every pixel got 1"),
+    (uncropped, False, "the padding crops"),
+    (lambda n, k, s, p: contributions(n, k, 1, p)[:(n - 1) * s - 2 * p + k, :(n - 1) * s - 2 * p + k], False,
+     "expected (13, 13)"),  # the stride ignored
+    (lambda n, k, s, p: contributions(n, k, s, p) + torch.eye(len(contributions(n, k, s, p))), False,
+     "differ from PyTorch's"),
+    (by_layer, False, "builds the layer"),
+    (lambda n, k, s, p: F.conv_transpose2d(torch.ones(1, 1, n, n), torch.ones(1, 1, k, k), stride=s,
+                                           padding=p)[0, 0], False, "builds the layer"),
+    (lambda n, k, s, p: contributions(n, k, s, p) * float("nan"), False, "nan"),
+    (lambda n, k, s, p: torch.zeros(2)[n], False, "contributions raised IndexError"),
+    (lambda n, k, s, p: None, False, "returned None"),
+    (None, False, "pass your function itself, contributions"),
+])
+def test_contributions(answer, ok, words, capsys):
+    result, out = verdict_of(chapter6.check_contributions, answer, capsys=capsys)
+    assert result is ok and words in out, out

@@ -1,6 +1,6 @@
 """Chapter 6's exercise checks: convolution and transposed-convolution sizes as formulas (building layers and
 calling convolution or pooling functions refused), the parameter count, a prediction of when the denoiser
-helps, and an autoencoder whose code is a feature map."""
+helps, an autoencoder whose code is a feature map, and the overlap count of a transposed convolution."""
 
 import random
 
@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import NotYet, call, measured, param_formula_error, right, seeded, verdict, whole, wrong
+from . import NotYet, call, measured, param_formula_error, right, seeded, tensor, verdict, whole, wrong
 
 _CONVS = [f"conv{d}d" for d in (1, 2, 3)] + [f"conv_transpose{d}d" for d in (1, 2, 3)]
 _POOLS = [f"{kind}_pool{d}d" for kind in ("max", "avg") for d in (1, 2, 3)]
@@ -166,3 +166,38 @@ def check_fully_conv(model_class) -> bool:
                          "unit to the right (away from the border). Is something in the encoder tied to "
                          "positions, a weight or a bias for each place?")
     return right("the code is a (channels, 7, 7) map that moves one unit when the digit moves 4 pixels.")
+
+
+@verdict
+def check_contributions(contributions) -> bool:
+    """Exercise: `contributions(n, kernel_size, stride, padding)` -> the (m, m) count of the input values that
+    reach each output pixel of a ConvTranspose2d (no output_padding) on an n x n input, without building it.
+
+    Tried on fixed cases (kernel 3 and 4 at stride 2, kernels larger than the stride, stride 1) and two drawn
+    anew on every call; an answer that overwrites instead of adding, or leaves the padding in, is told apart."""
+    draw, cases = random.Random(), [(7, 3, 2, 1), (7, 4, 2, 1), (5, 5, 3, 2), (6, 3, 1, 1), (4, 2, 2, 0)]
+    for _ in range(2):
+        k, s = draw.randint(2, 6), draw.randint(1, 3)
+        cases.append((draw.randint(3, 9), k, s, draw.randint(0, (k - 1) // 2)))
+    for n, k, s, p in cases:
+        want = F.conv_transpose2d(torch.ones(1, 1, n, n, dtype=torch.float64),
+                                  torch.ones(1, 1, k, k, dtype=torch.float64), stride=s, padding=p)[0, 0]
+        args = f"contributions({n}, {k}, {s}, {p})"
+        raw = call(contributions, "contributions", n, k, s, p, refuse=LAYERS, on=f"for {args}",
+                   refused="contributions calls {}: it builds the layer. Count the contributions yourself: "
+                           "each input value writes a kernel_size x kernel_size patch, stride pixels from the last.")
+        if (shape := tuple(np.shape(raw.detach().cpu() if isinstance(raw, torch.Tensor) else raw))) == (
+                want.shape[0] + 2 * p,) * 2 and p:
+            return wrong(f"{args} is {shape[0]} x {shape[0]}: the padding crops {p} rows and columns from each "
+                         f"side of the patches' union, leaving {want.shape[0]} (deconv_out's size).")
+        got = tensor(raw, f"{args} returned", want, reshape=False, none=": return the table of counts.",
+                     shape=f": {want.shape[0]} x {want.shape[0]}, the side deconv_out gives")
+        if torch.equal(got, want):
+            continue
+        if torch.equal(got, (want > 0).double()):
+            return wrong(f"{args}: every pixel got 1. Where patches overlap the counts add up (+=); do not "
+                         "overwrite them.")
+        return wrong(f"{args}: {int((got != want).sum())} of the {want.numel()} counts differ from PyTorch's. Input "
+                     "value (i, j) adds 1 to the patch whose corner is (i * stride, j * stride) before the padding "
+                     "is cropped.")
+    return right("the counts match PyTorch's transposed convolution, for every case tried.")
