@@ -453,3 +453,50 @@ def confident_loop(probs, per_class):  # one digit at a time, NumPy, lists
 def test_confident(answer, ok, words, capsys):
     result, out = verdict_of(chapter4.check_confident, answer, capsys=capsys)
     assert result is ok and words in out, out
+
+
+# chapter 3: noise of a level drawn for every image ---------------------------------------------------------
+def random_level_noise(x, max_level):  # the notebook's solution
+    level = max_level * torch.rand(len(x), 1, 1, 1, device=x.device)
+    return (x + level * torch.randn_like(x)).clamp(0, 1)
+
+
+def random_level_numpy(x, max_level):  # NumPy, float64, the levels as a column, (B, 784)
+    flat = x.numpy().reshape(len(x), -1).astype(np.float64)
+    level = np.random.uniform(0, max_level, size=(len(x), 1))
+    return np.clip(flat + level * np.random.randn(*flat.shape), 0, 1)
+
+
+def seeded_inside(x, max_level):
+    torch.manual_seed(0)
+    return random_level_noise(x, max_level)
+
+
+def in_place(x, max_level):
+    level = max_level * torch.rand(len(x), 1, 1, 1)
+    return x.add_(level * torch.randn_like(x)).clamp_(0, 1)
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (random_level_noise, True, "one level per image"),
+    (random_level_numpy, True, "Correct"),
+    (lambda x, m: CORRUPTIONS["gaussian"](x, m * torch.rand(len(x), 1, 1, 1)), True, "Correct"),  # the package's
+    (lambda x, m: (x + m * torch.rand(1) * torch.randn_like(x)).clamp(0, 1), False, "same spread"),  # the batch
+    (lambda x, m: (x + m * torch.rand_like(x) * torch.randn_like(x)).clamp(0, 1), False, "same spread"),  # pixels
+    (lambda x, m: random_level_noise(x, 0.5), False, "Scale the draw"),  # the argument ignored
+    (lambda x, m: (x + m * (0.25 + 0.5 * (torch.rand(len(x), 1, 1, 1) > 0.5)) * torch.randn_like(x)).clamp(0, 1),
+     False, "not spread evenly"),  # two levels, m / 4 and 3 m / 4
+    (lambda x, m: (x + m * torch.rand(len(x), 1, 1, 1) * 3 ** 0.5 * (2 * torch.rand_like(x) - 1)).clamp(0, 1),
+     False, "not Gaussian"),  # uniform noise of the same spread
+    (lambda x, m: x + m * torch.rand(len(x), 1, 1, 1) * torch.randn_like(x), False, "clamp them"),
+    (seeded_inside, False, "two calls gave the same noise"),
+    (in_place, False, "changed the images"),
+    (lambda x, m: random_level_noise(x, m) * float("nan"), False, "returned nan"),
+    (lambda x, m: random_level_noise(x[0], m), False, "shape"),
+    (lambda x, m: x.view(3, -1), False, "random_level_noise raised RuntimeError"),
+    (lambda x, m: None, False, "returned None"),
+    (None, False, "pass your function itself, random_level_noise"),
+])
+def test_random_level(answer, ok, words, capsys):
+    result, out = verdict_of(chapter3.check_random_level, answer, capsys=capsys)
+    assert result is ok and words in out, out

@@ -1,4 +1,5 @@
-"""Chapter 3's exercise checks: masking noise, the denoising loss, PSNR, noise transfer, a prediction."""
+"""Chapter 3's exercise checks: masking noise, the denoising loss, PSNR, noise transfer, a prediction, and noise
+of a level drawn anew for every image."""
 
 import math
 
@@ -193,3 +194,52 @@ def check_prediction(my_guess, errors: dict) -> bool:
         return wrong(f"this run measured (training noise_factor: MSE) {said}; the best is {best}, not "
                      f"{match[0]}. Move the slider to {match[0]} and to {best} and compare the bottom rows.")
     return right(f"training at {best} gives the smallest error on the heaviest test noise ({said}).")
+
+
+@verdict
+def check_random_level(random_level_noise) -> bool:
+    """Exercise: Gaussian noise whose standard deviation is drawn anew for every image, uniformly between 0 and
+    `max_level`, then clamped to [0, 1].
+
+    Tried on 500 grey images (0.5 everywhere) with max_level 0.2, where the clamp hardly acts, so that each
+    image's level shows as the spread of its pixels, and on black and white images, where the clamp must hold.
+    One level for the whole batch or for every pixel, the argument ignored, levels that are not uniform, noise
+    that is not Gaussian, the same draw on every call and a changed input are told apart."""
+    x = torch.full((500, 1, 28, 28), 0.5)
+    outs = []
+    for seed in (0, 1):
+        with seeded(seed):
+            given = x.clone()
+            outs.append(tensor(call(random_level_noise, "random_level_noise", given, 0.2),
+                               "random_level_noise(x, 0.2) returned", x, none=": return the noisy images."))
+        if not torch.equal(given, x):
+            return wrong("random_level_noise changed the images it was given: return a new tensor (no add_ or "
+                         "clamp_ on x), so that the clean images are still there for the loss.")
+    if torch.equal(*outs):
+        return wrong("two calls gave the same noise: draw new levels and new noise on every call (no fixed seed).")
+    spread = (outs[0] - 0.5).flatten(1).std(1)  # each image's noise level, as measured
+    if spread.std() < 0.01:
+        return wrong(f"every image got the same spread of noise ({spread.mean():.3f}): draw one level per image, "
+                     "shaped (B, 1, 1, 1) so that it applies to all of its pixels (one level for the batch, or one "
+                     "per pixel, gives every image the same spread).")
+    if abs(spread.mean() - 0.1) > 0.012:
+        return wrong(f"with max_level 0.2 the images' levels average {spread.mean():.3f}; drawn uniformly between 0 "
+                     "and max_level they average 0.1. Scale the draw by the max_level you are given.")
+    quantiles = 0.2 * (torch.arange(500) + 0.5) / 500
+    if (spread.sort().values - quantiles).abs().max() > 0.03:
+        return wrong("the levels are not spread evenly between 0 and max_level: draw them with torch.rand "
+                     "(uniform on [0, 1)), times max_level.")
+    wide = spread > 0.05
+    z = (outs[0] - 0.5).flatten(1)[wide] / spread[wide, None]
+    if abs(z.pow(4).mean() - 3) > 0.3:  # a Gaussian's fourth moment is 3 (a uniform's 1.8)
+        return wrong("within an image the noise is not Gaussian: draw it with torch.randn_like(x), times the "
+                     "image's level.")
+    ends = torch.cat([torch.zeros(50, 1, 28, 28), torch.ones(50, 1, 28, 28)])
+    with seeded(2):
+        out = tensor(call(random_level_noise, "random_level_noise", ends.clone(), 1.0),
+                     "random_level_noise(x, 1.0) returned", ends)
+    if out.min() < 0 or out.max() > 1:
+        return wrong(f"on black and white images the values run from {out.min():.2f} to {out.max():.2f}: clamp "
+                     "them to [0, 1], as the chapter's Gaussian noise does.")
+    return right(f"one level per image, uniform between 0 and max_level (measured from 0.2: mean "
+                 f"{spread.mean():.3f}, from {spread.min():.3f} to {spread.max():.3f}), Gaussian, clamped.")
