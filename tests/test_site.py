@@ -290,6 +290,26 @@ def test_no_code_or_output_scrolls_sideways(site, server, browser, chapter):
     page.close()
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_printed_tables_keep_their_rows_on_a_phone(site, server, browser, chapter):
+    """At a phone's width a wrapped printed table breaks each row over several lines: there every printed
+    block shows as many lines as it has and scrolls sideways instead (aecourse.css, the narrow rule)."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    broken = page.locator("div.cell_output pre").evaluate_all("""els => els
+        .filter(e => e.offsetParent !== null)  // shown without opening anything
+        .map(e => {
+            const cs = getComputedStyle(e), inner = e.clientHeight - parseFloat(cs.paddingTop)
+                - parseFloat(cs.paddingBottom);
+            const lines = e.textContent.replace(/\\n$/, '').split('\\n').length;
+            return [Math.round(inner / parseFloat(cs.lineHeight)), lines, e.textContent.slice(0, 60)];
+        })
+        .filter(([shown, lines]) => !(shown <= lines))  // NaN (no line height) fails too
+        """)
+    assert not broken, f"{len(broken)} printed blocks on {chapter} wrap at phone width, e.g. {broken[:2]}"
+    page.close()
+
+
 # -- Each claim is linked to its check, and the link leads there (issue 17) ------------------------------
 
 
