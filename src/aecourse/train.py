@@ -61,7 +61,9 @@ def fit(model: torch.nn.Module, loss_fn: Callable, *tensors: torch.Tensor, epoch
     for _ in bar:
         total, seen = torch.zeros((), device=tensors[0].device), 0
         for idx in batches(n, batch_size, device=tensors[0].device, drop_last=True):
-            batch = [as_float(t[idx]) if t.dtype == torch.uint8 else t[idx] for t in tensors]
+            # one batch of everything: its order changes nothing, so the data is not copied into it
+            batch = [t if len(idx) == n else t[idx] for t in tensors]
+            batch = [as_float(t) if t.dtype == torch.uint8 else t for t in batch]
             loss = loss_fn(model, *batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
