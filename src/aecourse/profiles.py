@@ -46,7 +46,7 @@ class Profile:
 PROFILES = {
     "smoke": Profile("smoke", n_train=5_000, n_test=1_000, budget=100_000, batch_size=128, max_epochs=20,
                      full_grids=False),
-    "cpu": Profile("cpu", n_train=20_000, n_test=5_000, budget=200_000, batch_size=128, max_epochs=60),
+    "cpu": Profile("cpu", n_train=20_000, n_test=5_000, budget=160_000, batch_size=128, max_epochs=60),
     "gpu": Profile("gpu", n_train=60_000, n_test=10_000, budget=1_800_000, batch_size=256, max_epochs=120),
 }
 
