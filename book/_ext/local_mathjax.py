@@ -1,15 +1,26 @@
-"""Math without a network: the built site carries MathJax 3 instead of loading it from a CDN.
+"""Math without a network and without a megabyte of JavaScript: formulas typeset at build time.
 
-Sphinx loads MathJax from a CDN by default, so a site read offline shows raw ``\\(...\\)``.
-This extension adds MathJax (the npm registry's ``mathjax`` package, ``VERSION``) to the
-site's static files, so ``mathjax_path: mathjax/tex-mml-chtml.js`` in _config.yml loads it
-from ``_static/mathjax``. The first build fetches it with ``npm pack`` into a cache folder
-(``AECOURSE_MATHJAX``, default ``~/.cache/aecourse/mathjax-VERSION``); later builds copy it
-from there and need no network. Every way of building the book (``make book``, the tests, CI,
-the Pages workflow, ``jupyter-book build`` by hand) goes through here.
+Sphinx writes each formula as TeX (``\\(...\\)`` or ``\\[...\\]``) and loads MathJax from a CDN to
+typeset it in the reader's browser: offline that shows raw TeX, and online it costs every chapter
+page 1.2 MB of script before its formulas appear. Instead, once the HTML builder has written the
+site, this extension typesets every formula with MathJax (the npm registry's ``mathjax``
+package, ``VERSION``) under Node.js (``prerender_math.js``) and writes MathJax's own HTML output
+into the page, with the stylesheet that output needs; the page then loads no script for its math,
+only MathJax's fonts from ``_static/mathjax``, which the site carries. Each formula keeps a MathML
+copy for screen readers (MathJax's assistive MathML). A TeX error, an undefined macro included,
+fails the build, naming the page and the formula.
+
+The first build fetches MathJax with ``npm pack`` into a cache folder (``AECOURSE_MATHJAX``, default
+``~/.cache/aecourse/mathjax-VERSION-prerender``); later builds need no network, but every build needs
+``node``. Every way of building the book (``make book``, the tests, CI, the Pages workflow,
+``jupyter-book build`` by hand) goes through here. The notebooks are not changed: Jupyter and Colab
+typeset their math themselves.
 """
 
+import html
+import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -17,32 +28,38 @@ import tempfile
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
+from sphinx.ext import mathjax
 
 VERSION = "3.2.2"
-ENTRY = "tex-mml-chtml.js"  # TeX and MathML in, HTML+CSS out; it loads fonts and rarer TeX packages on demand
+NODE_MAIN = Path("es5") / "node-main.js"  # MathJax's entry point for Node.js, in the cache folder
+# MathJax's components that prerender_math.js loads (and what they load), not its browser bundles
+COMPONENTS = ("adaptors", "input", "output", "a11y")
+FONTS = Path("mathjax") / "output" / "chtml" / "fonts" / "woff-v2"  # under _static/: the site's only MathJax files
+SCRIPT = Path(__file__).with_name("prerender_math.js")
+
+# What sphinx.ext.mathjax writes: an inline formula, and a display formula (with its number, if any).
+INLINE = re.compile(r'(<span class="math notranslate nohighlight">)\\\((.*?)\\\)(</span>)', re.S)
+DISPLAY = re.compile(r'(<div class="math notranslate nohighlight"[^>]*>\s*(?:<span class="eqno">.*?</span>)?)'
+                     r"(.*?)(</div>)", re.S)
+MATH = re.compile(f"{INLINE.pattern}|{DISPLAY.pattern}", re.S)  # either, in the page's order
 
 
 def cache_folder() -> Path:
-    default = Path.home() / ".cache" / "aecourse" / f"mathjax-{VERSION}"
+    default = Path.home() / ".cache" / "aecourse" / f"mathjax-{VERSION}-prerender"
     return Path(os.environ.get("AECOURSE_MATHJAX") or default)
 
 
-def _needed(es5: Path, names: list[str]) -> set[str]:
-    """What the site needs of MathJax's es5 folder: the one entry point and what it loads, not the other bundles."""
-    if es5.name == "es5":
-        return {n for n in names if n.endswith(".js") and n != ENTRY}
-    if es5.name == "output":
-        return {n for n in names if n.startswith("svg")}
-    return set()
+def _complete(folder: Path) -> bool:
+    return (folder / NODE_MAIN).is_file() and (folder / "static" / FONTS).is_dir()
 
 
 def fetch(folder: Path) -> None:
-    """Put MathJax's files into `folder`/static/mathjax, fetched with npm (once)."""
+    """Put MathJax's files into `folder` (fetched with npm, once): es5/ for Node.js, static/ for the site."""
     npm = shutil.which("npm")
     if npm is None:
-        raise ExtensionError(f"MathJax {VERSION} for offline math is not in {folder} and `npm` is not installed: "
-                             "install Node.js and npm (apt-get install npm), or set AECOURSE_MATHJAX to a folder "
-                             f"whose static/mathjax holds MathJax 3's es5 build")
+        raise ExtensionError(f"MathJax {VERSION}, which typesets the site's formulas, is not in {folder} and "
+                             "`npm` is not installed: install Node.js and npm (apt-get install npm), or set "
+                             "AECOURSE_MATHJAX to a folder that holds it (es5/node-main.js and static/mathjax)")
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".mathjax-") as tmp:
         run = subprocess.run([npm, "pack", f"mathjax@{VERSION}", "--pack-destination", tmp, "--silent"],
@@ -53,24 +70,91 @@ def fetch(folder: Path) -> None:
                                  f"later builds use {folder}):\n{run.stdout}{run.stderr}")
         with tarfile.open(tarballs[0]) as tar:
             tar.extractall(tmp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
-        staged = Path(tmp) / "site"
-        shutil.copytree(Path(tmp) / "package" / "es5", staged / "static" / "mathjax",
-                        ignore=lambda d, names: _needed(Path(d), names))
+        es5, staged = Path(tmp) / "package" / "es5", Path(tmp) / "site"
+        (staged / "es5").mkdir(parents=True)
+        shutil.copy(es5 / "node-main.js", staged / NODE_MAIN)
+        for name in COMPONENTS:
+            shutil.copytree(es5 / name, staged / "es5" / name,
+                            ignore=lambda d, names: {n for n in names if n.startswith("svg")})
+        shutil.copytree(es5 / "output" / "chtml" / "fonts" / "woff-v2", staged / "static" / FONTS)
         shutil.copy(Path(tmp) / "package" / "LICENSE", staged / "static" / "mathjax" / "LICENSE")
+        if folder.exists() and not _complete(folder):  # half a copy, or something else: set it aside
+            shutil.rmtree(folder, ignore_errors=True)
         try:
             staged.rename(folder)  # all at once: a build never sees half a copy
         except OSError:
-            if not (folder / "static" / "mathjax" / ENTRY).is_file():  # not another build finishing first
-                raise ExtensionError(f"{folder} is there but holds no MathJax: delete it and build again") from None
+            if not _complete(folder):  # not another build finishing first
+                raise ExtensionError(f"{folder} is there but holds no usable MathJax: delete it and build "
+                                     "again") from None
 
 
 def add_mathjax(app, config) -> None:
     folder = cache_folder()
-    if not (folder / "static" / "mathjax" / ENTRY).is_file():
+    if not _complete(folder):
         fetch(folder)
-    config.html_static_path = [*config.html_static_path, str(folder / "static")]  # copied into _static/
+    if shutil.which("node") is None:
+        raise ExtensionError("the book typesets its formulas with Node.js at build time, and `node` is not "
+                             "installed: install Node.js (apt-get install nodejs)")
+    config.html_static_path = [*config.html_static_path, str(folder / "static")]  # fonts into _static/mathjax
+    # Sphinx writes the formulas as MathJax expects them, but adds no MathJax script: they are typeset here.
+    config.html_math_renderer = "prerendered"
+
+
+def _formulas(text: str) -> list[dict]:
+    found = []
+    for m in MATH.finditer(text):
+        if m.group(1):
+            found.append({"tex": html.unescape(m.group(2)), "display": False})
+        else:
+            tex = m.group(5).strip()
+            if tex.startswith(r"\[") and tex.endswith(r"\]"):
+                tex = tex[2:-2]  # nowrap blocks (an amsmath environment) come without \[ \]
+            found.append({"tex": html.unescape(tex), "display": True})
+    return found
+
+
+def _filler(parts):
+    """A re.sub replacement that puts the next typeset formula between a formula's opening and closing tags."""
+    def put(match: re.Match) -> str:
+        opening, closing = (match.group(1), match.group(3)) if match.group(1) else (match.group(4), match.group(6))
+        return opening + next(parts) + closing
+    return put
+
+
+def typeset(pages: dict[Path, str], fonts: Path) -> dict[Path, str]:
+    """Each page's text with its formulas typeset, and the stylesheet they need in its <head>."""
+    order = [page for page, text in pages.items() if _formulas(text)]
+    request = [{"page": str(page), "formulas": _formulas(pages[page])} for page in order]
+    if not request:
+        return dict(pages)
+    run = subprocess.run(["node", str(SCRIPT), str(cache_folder() / NODE_MAIN), str(cache_folder() / "es5")],
+                         input=json.dumps(request), capture_output=True, text=True, timeout=1200)
+    if run.returncode != 0:
+        raise ExtensionError(f"MathJax could not typeset the site's formulas:\n{run.stderr[-4000:]}")
+    out = dict(pages)
+    for page, rendered in zip(order, json.loads(run.stdout), strict=True):
+        text = MATH.sub(_filler(iter(rendered["html"])), pages[page])
+        root = os.path.relpath(fonts, page.parent).replace(os.sep, "/")
+        style = '<style id="MJX-CHTML-styles">' + rendered["css"].replace("@FONTS@", root) + "</style>"
+        out[page] = text.replace("</head>", style + "\n</head>", 1)
+    return out
+
+
+def typeset_site(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    pages = {page: page.read_text(encoding="utf-8") for page in outdir.rglob("*.html")
+             if "_static" not in page.relative_to(outdir).parts}
+    for page, text in typeset(pages, outdir / "_static" / FONTS).items():
+        if text != pages[page]:
+            page.write_text(text, encoding="utf-8")
 
 
 def setup(app):
     app.connect("config-inited", add_mathjax)
+    # sphinx.ext.mathjax's own writers, so the TeX is where typeset_site looks for it; none of its scripts
+    app.add_html_math_renderer("prerendered", (mathjax.html_visit_math, None),
+                               (mathjax.html_visit_displaymath, None))
+    app.connect("build-finished", typeset_site)
     return {"version": VERSION, "parallel_read_safe": True, "parallel_write_safe": True}
