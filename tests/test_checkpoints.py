@@ -71,6 +71,16 @@ TABLE = ("def scaled(x):\n    return x * {}\n\nBY_NAME = {{'scaled': scaled}}\n\
 CLASS = "class Net(Autoencoder):\n    def forward(self, x):\n        return self.decoder(self.encoder(x)){}\n"
 
 
+SETTING = ("class Dim(torch.nn.Module):\n    def __init__(self, scale):\n        super().__init__()\n"
+           "        self.scale = scale\n\n    def forward(self, x):\n        return x * self.scale\n")
+_Dim = notebook(SETTING)["Dim"]
+
+
+def _with_setting(scale):
+    """Autoencoder(2) whose output a parameterless module of ours scales: its printout does not show the scale."""
+    return torch.nn.Sequential(_model(), _Dim(scale))
+
+
 CLOSURE = "def closing_over(level):\n    return lambda model, x: F.mse_loss(model((x + level).clamp(0, 1)), x)\n"
 _closing_over = notebook(CLOSURE)["closing_over"]
 
@@ -85,6 +95,8 @@ CHANGES = {
     "starting weights": ({}, {"model": functools.partial(_model, seed=1)}),
     "model code": ({"model": functools.partial(_model, cls=notebook(CLASS.format(""))["Net"])},
                    {"model": functools.partial(_model, cls=notebook(CLASS.format(" * 1.0"))["Net"])}),
+    "a setting of a module without parameters": ({"model": functools.partial(_with_setting, 1.0)},
+                                                 {"model": functools.partial(_with_setting, 0.5)}),
     "loss": ({}, {"loss": mse_loss}),
     "loss code": ({"loss": EDITED_LOSS}, {"loss": EDITED_LOSS_2}),
     "value the loss closes over": ({"loss": _closing_over(0.1)}, {"loss": _closing_over(0.2)}),

@@ -1,7 +1,7 @@
 """What a trained model depends on, as text: the checkpoint cache's key.
 
 `training_key` describes one call of `train_or_load` from what it actually received: the
-model (its classes, their code, its shapes and its starting weights), the loss function (its
+model (its classes, their code and plain settings, its shapes and its starting weights), the loss function (its
 code, the values it closes over, the course functions it calls), the optimiser settings, the
 batch size, the epochs, the seed, the data (hashed), and the code of the training loop
 itself. Two calls share a checkpoint only if all of these agree, so a model cached by older
@@ -115,13 +115,21 @@ def describe_function(fn, seen: set | None = None):
              if not isinstance(v, types.ModuleType) and not inspect.isclass(v)}]
 
 
+def _settings(module: torch.nn.Module) -> dict:
+    """A module's own plain settings (numbers, text, flags: ``TopK(k)``'s k), which its printout may not show."""
+    return {k: repr(v) for k, v in sorted(vars(module).items())
+            if not k.startswith("_") and k != "training" and isinstance(v, (int, float, str, bool, type(None)))}
+
+
 def describe_model(model: torch.nn.Module) -> list:
-    """The architecture (printed), the code of every class of ours in it, and the starting weights."""
+    """The architecture (printed), the code and the plain settings of every module of ours in it, and the
+    starting weights."""
     classes = {type(m) for m in model.modules() if _is_ours(type(m))}
     code = {c.__qualname__: {k: describe_function(v) for k, v in sorted(vars(c).items()) if inspect.isfunction(v)}
             for c in sorted(classes, key=lambda c: c.__qualname__)}
+    settings = {name: _settings(m) for name, m in model.named_modules() if _is_ours(type(m))}
     state = model.state_dict()
-    return [repr(model), code, {k: tensor_digest(v) for k, v in state.items()}]
+    return [repr(model), code, settings, {k: tensor_digest(v) for k, v in state.items()}]
 
 
 def training_key(model, loss_fn, tensors, training_fn, **settings) -> str:
