@@ -1,10 +1,14 @@
 """The losses the chapters teach, kept here for the later pages that reuse them.
 
 Chapter 1's reconstruction losses, chapter 3's denoising loss, chapter 4's classification loss
-and chapter 5's negative ELBO: each is the same code its chapter writes out (tests/test_config.py
-checks that they agree), so a model trained with it in a chapter is found again in the cache.
+and chapter 5's negative ELBO and importance-weighted log-likelihood: each is the same code its
+chapter writes out (tests/test_config.py checks that they agree), so a model trained with it in a
+chapter is found again in the cache.
 """
 
+import math
+
+import torch
 import torch.nn.functional as F
 
 from .noise import corrupt
@@ -47,3 +51,24 @@ def vae_loss(model, x, beta=1.0):
     reconstruction, kl = elbo_terms(model, x)
     # the negative ELBO (beta = 1), averaged over the batch
     return (reconstruction + beta * kl).mean()
+
+
+@torch.no_grad()
+def iw_log_likelihood(model, x, k=100):
+    """Importance-weighted estimate of log p(x), in nats, for each image of
+    `x`, with k codes drawn from the encoder."""
+    normal = torch.distributions.Normal(0.0, 1.0)
+    out = []
+    # k images decoded per test image: chunks of 4 keep each tensor near 1 MB
+    for xb in x.split(4):
+        mu, logvar = model.encode(xb)
+        std = torch.exp(0.5 * logvar)
+        z = mu + std * torch.randn(k, *mu.shape, device=x.device)  # (k, B, d)
+        x_hat = model.decoder(z.flatten(0, 1)).view(k, len(xb), -1)
+        log_px_z = -F.binary_cross_entropy(
+            x_hat, xb.flatten(1).expand(k, -1, -1), reduction="none").sum(-1)
+        log_pz = normal.log_prob(z).sum(-1)
+        log_qz = torch.distributions.Normal(mu, std).log_prob(z).sum(-1)
+        out.append(torch.logsumexp(log_px_z + log_pz - log_qz, 0) - math.log(k))
+    return torch.cat(out)
+

@@ -7,6 +7,8 @@ so a later chapter can import it instead of pasting it again.
 import torch
 from torch import nn
 
+from .data import as_float
+
 
 # Chapter 1: the autoencoder.
 class Autoencoder(nn.Module):
@@ -151,3 +153,54 @@ class ConvAutoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
+
+
+# Chapter 7: the sparse autoencoder.
+class TopK(nn.Module):
+    """Keep the k largest values of each code, set the others to 0."""
+
+    def __init__(self, k: int):
+        super().__init__()
+        self.k = k
+
+    def extra_repr(self) -> str:
+        return f"k={self.k}"
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        top = z.topk(self.k, dim=1)
+        return torch.zeros_like(z).scatter(1, top.indices, top.values)
+
+
+class SparseAutoencoder(nn.Module):
+    """784 -> latent_dim code units, most of them 0 -> 784 through a linear
+    decoder: an image is rebuilt as the decoder's bias plus a weighted sum of
+    a few of its columns."""
+
+    def __init__(self, latent_dim: int = 1024, k: int | None = None,
+                 code=nn.ReLU):
+        super().__init__()
+        self.latent_dim = latent_dim
+        top_k = [TopK(k)] if k else []  # without k: a penalty keeps it sparse
+        self.encoder = nn.Sequential(
+            nn.Flatten(), nn.Linear(784, latent_dim), code(), *top_k)
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 784),  # no activation: a sum of features
+            nn.Unflatten(1, (1, 28, 28)),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+def centred_start(model: SparseAutoencoder,
+                  x: torch.Tensor) -> SparseAutoencoder:
+    """A tied start centred on the mean image of `x`: each unit's encoder
+    weights start as its own decoder column (Gao et al. 2024), its bias so
+    that it answers the mean image with 0, and the decoder's bias at the mean
+    image; the mean image, which every digit contains, then favours no unit."""
+    mean = as_float(x).flatten(1).mean(0)
+    with torch.no_grad():
+        model.encoder[1].weight.copy_(model.decoder[0].weight.T)
+        model.encoder[1].bias.copy_(-model.encoder[1].weight @ mean)
+        model.decoder[0].bias.copy_(mean)
+    return model

@@ -39,17 +39,26 @@ def plot_history(histories: dict, ylabel: str = "training loss", title: str | No
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_ylabel(ylabel)
-    if logy:  # ticks at 1, 2 and 5 times a power of ten, written as plain numbers (0.2, not 2x10^-1)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-        ax.yaxis.set_minor_formatter(NullFormatter())
+    if logy:
+        log_axes(ax, x=False)
     if len(histories) > 1:
         ax.legend()
     if title:
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def log_axes(ax, x: bool = True, y: bool = True):
+    """Log scales on the chosen axes, with ticks at 1, 2 and 5 times a power of ten written as plain numbers
+    (0.2, not 2x10^-1)."""
+    for axis, on in ((ax.xaxis, x), (ax.yaxis, y)):
+        if on:
+            (ax.set_xscale if axis is ax.xaxis else ax.set_yscale)("log")
+            axis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+            axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            axis.set_minor_formatter(NullFormatter())
+    return ax
 
 
 def plot_latent(z: torch.Tensor, y: torch.Tensor, title: str | None = None, ax=None):
@@ -72,4 +81,25 @@ def plot_latent(z: torch.Tensor, y: torch.Tensor, title: str | None = None, ax=N
         ax.set_zlabel("$z_3$")
     if title:
         ax.set_title(title)
+    return fig
+
+
+def show_features(rows: dict, n: int = 12, size: float = 0.8):
+    """Features as images, one labelled row per entry of `rows` (name -> tensor of shape (N, 784) or
+    (N, 1, 28, 28)), first `n` of each. Each feature is drawn on its own symmetric scale around 0 (blue: adds
+    ink, red: takes it away), since a feature's sign and shape matter, not its length."""
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * size, len(rows) * size * 1.05), squeeze=False)
+    for r, (name, features) in enumerate(rows.items()):
+        features = _img(features)
+        for c in range(n):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(features):
+                limit = max(abs(features[c]).max(), 1e-12)
+                ax.imshow(features[c], cmap="RdBu", vmin=-limit, vmax=limit)
+            else:
+                ax.axis("off")
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout()
     return fig

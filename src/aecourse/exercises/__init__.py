@@ -212,10 +212,16 @@ def tensor(value, said: str, like: torch.Tensor, *, reshape: bool = True, keep_g
     return got
 
 
+def _float64(value) -> torch.Tensor:
+    """A number or tensor as float64 on the CPU; a Python float never passes through float32 (1e60 stays 1e60)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().double()
+    return torch.as_tensor(np.asarray(value, dtype=np.float64))
+
+
 def close(got, want, rtol: float = 1e-5, atol: float = 0.0) -> bool:
     """|got - want| <= atol + rtol * |want| everywhere, for numbers or tensors of one shape; never for nan or inf."""
-    got = torch.as_tensor(got).detach().cpu().double()
-    want = torch.as_tensor(want).detach().cpu().double()
+    got, want = _float64(got), _float64(want)
     if got.shape != want.shape or not torch.isfinite(got).all():
         return False
     return bool(((got - want).abs() <= atol + rtol * want.abs()).all())

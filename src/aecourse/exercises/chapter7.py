@@ -1,90 +1,168 @@
-"""The closing page's exercise checks: reading the table, the noise crossing, PCA as a seventh row."""
+"""Chapter 7's exercise checks: TopK written by hand, a prediction of how the dead units change with the size
+of the code, the bits it takes to say which units are on, and an L1 loss without the decoder's lengths."""
+
+import itertools
+import math
+import random
 
 import torch
+import torch.nn.functional as F
 
-from ..baselines import PCA
-from ..data import as_float
-from ..metrics import mse, psnr
-from ..noise import corrupt
-from ..train import predict
-from . import call, close, measured, number, off, pick, right, slip, verdict, wrong
-
-BEST = {"lowest MSE": ("MSE", min), "highest denoising PSNR": ("denoising PSNR", max),
-        "highest '100 labels'": ("100 labels", max)}
+from ..models import SparseAutoencoder
+from . import NotYet, call, close, measured, number, pick, reaches, right, seeded, slip, tensor, verdict, wrong
 
 
-@verdict
-def check_picks(picks: dict, table: dict) -> bool:
-    """Exercise: for each task, the model the table says does it best (a model's name in any case)."""
-    if not isinstance(picks, dict) or not picks:
-        return wrong("picks should be the dict of tasks, each with a model's name.")
-    columns = []
-    for task, name in picks.items():
-        column, best_of = next(((col, fn) for words, (col, fn) in BEST.items() if isinstance(task, str)
-                                and words in task), (None, None))
-        if column is None:
-            return wrong(f"the task {task!r} is not one of the exercise's: keep the dict's keys as given.")
-        if name is None:
-            return wrong(f"no model picked for {task!r} yet.")
-        name = pick(name, list(table), f"the pick for {task!r}")
-        values = {n: measured(table[n][column], what=f"the table's {column!r} column")[0] for n in table}
-        best = best_of(values, key=values.get)
-        if name != best:
-            return wrong(f"for {task!r} you picked the {name} ({column} {values[name]:.4g}), but the "
-                         f"{best} does better in this run ({values[best]:.4g}). Read the column again.")
-        columns.append(column)
-    if sorted(columns) != sorted(col for col, _ in BEST.values()):
-        return wrong("picks should keep the exercise's three tasks, one pick each.")
-    return right("each pick is the best model of its column in this run.")
-
-
-def crossing_level(ae, dae, x: torch.Tensor, step: float = 0.05, seed: int = 3) -> float:
-    """The smallest noise_factor, on a grid of `step`, at which `dae` beats `ae` in PSNR on `x` (1.0 if never)."""
-    levels = torch.arange(0, 1 + step / 2, step).tolist()
-    for level in levels:
-        noisy = corrupt(as_float(x), "gaussian", level, seed=seed)
-        if psnr(predict(dae, noisy), as_float(x)) > psnr(predict(ae, noisy), as_float(x)):
-            return round(level, 2)
-    return 1.0
+def _top_k(z: torch.Tensor, k: int) -> torch.Tensor:
+    values, indices = z.topk(k, dim=1)
+    return torch.zeros_like(z).scatter(1, indices, values)
 
 
 @verdict
-def check_crossing(prediction, ae, dae, x: torch.Tensor) -> bool:
-    """Exercise: predict where the DAE overtakes the AE as the noise grows; compared with the run."""
-    if prediction is None:
-        return wrong("write your prediction first: a noise_factor between 0 and 1.")
-    guess = number(prediction, "the prediction is")
-    if not 0 <= guess <= 1:
-        return wrong(f"the prediction should be a number between 0 and 1; got {prediction!r}.")
-    level = crossing_level(ae, dae, x)
-    if abs(guess - level) > 0.1 + 1e-9:
-        side = "lower" if guess > level else "higher"
-        return wrong(f"you predicted {guess:g}; this run measures {level:g}. The crossing is {side}: "
-                     "move the noise slider and watch the two rows.")
-    return right(f"this run measures the crossing at noise_factor {level:g}, within 0.1 of your {guess:g}.")
+def check_top_k(top_k) -> bool:
+    """Exercise: keep the k largest values of each row of a batch of codes, the others set to 0.
+
+    Tried on codes drawn anew on every call (negative values and a zero row included), for several k."""
+    with seeded():
+        z = torch.randn(6, 20)
+    z[2] = 0.0  # a row of zeros: every choice of k units is right, and all of them give zeros
+    draw = random.Random()
+    for k in (1, 3, draw.randint(4, 19), 20):
+        given = z.clone()
+        got = call(top_k, "top_k", given, k, on=f"for k={k}")
+        if not torch.equal(given, z):
+            raise NotYet("top_k changed the codes it was given: build a new tensor (torch.zeros_like, then "
+                          "scatter) instead of writing into z.")
+        got = tensor(got, f"for k={k}, top_k returned", z, reshape=False,
+                     shape=": one row per code, as many units as it has, the others set to 0")
+        want = _top_k(z, k)
+        if close(got, want, rtol=1e-6, atol=1e-7):
+            continue
+        flat = z.flatten()
+        batch = torch.zeros_like(flat).scatter(0, flat.topk(k).indices, flat.topk(k).values).view_as(z)
+        by_size = z.abs().topk(k, dim=1).indices
+        magnitude = torch.zeros_like(z).scatter(1, by_size, z.gather(1, by_size))
+        smallest = torch.zeros_like(z).scatter(1, z.topk(k, dim=1, largest=False).indices,
+                                               z.topk(k, dim=1, largest=False).values)
+        mask = (want != 0).float()
+        slips = [(batch, f"for k={k} you keep the k largest values of the whole batch: take them row by row "
+                         "(dim=1), so that every code keeps k units."),
+                 (magnitude, f"for k={k} you keep the largest magnitudes, so a strongly negative value stays: "
+                             "keep the largest values themselves."),
+                 (smallest, f"for k={k} you keep the smallest values: topk's default is the largest."),
+                 (mask, f"for k={k} you return 1 where a unit is kept: return its value there.")]
+        message = next((m for other, m in slips if close(got, other, rtol=1e-6, atol=1e-7)),
+                       f"for k={k} the result differs from keeping each row's k largest values "
+                       f"(in {int((~torch.isclose(got, want)).sum())} of its {got.numel()} numbers).")
+        return wrong(message)
+    return right("each code keeps its own k largest values, in place, and the rest are 0, for every k tried.")
 
 
 @verdict
-def check_pca_row(pca_row, data, x_noisy: torch.Tensor) -> bool:
-    """Exercise: PCA with 32 components as a row of the table (MSE, denoising PSNR), to 0.01% of the values."""
-    got = call(pca_row, "pca_row")
-    keys = {str(k).strip().lower(): v for k, v in got.items()} if isinstance(got, dict) else {}
-    if not {"mse", "denoising psnr"} <= set(keys):
-        return wrong("pca_row() should return a dict with the keys 'MSE' and 'denoising PSNR'.")
-    row = {key: number(keys[key.lower()], f"pca_row()[{key!r}] is") for key in ("MSE", "denoising PSNR")}
-    x = as_float(data.x_test)
-    pca = PCA(32).fit(data.x_train)
-    clean, denoised = pca.decode(pca.encode(x)), pca.decode(pca.encode(x_noisy))
-    want = {"MSE": mse(clean, x), "denoising PSNR": psnr(denoised, x)}
-    slips = {"MSE": {"the MSE is of the noisy digits' reconstructions: take it on the clean test digits.":
-                         mse(denoised, x), "the two values are swapped.": want["denoising PSNR"]},
-             "denoising PSNR": {"the PSNR is against the noisy inputs: measure it against the clean digits.":
-                                    psnr(denoised, x_noisy),
-                                "the PSNR is of the clean digits' reconstructions: reconstruct x_noisy.":
-                                    psnr(clean, x), "the two values are swapped.": want["MSE"]}}
-    for key, value in want.items():
-        if not close(row[key], value, rtol=1e-4):
-            hint = " (against the clean digits, from the noisy ones)" if key == "denoising PSNR" else ""
-            return wrong(slip(row[key], slips[key], f"{key}: got {row[key]:.4g}, {off(row[key], value)} the value "
-                              f"for PCA with 32 components fitted on data.x_train{hint}."))
-    return right(f"PCA(32): test MSE {want['MSE']:.4f}, denoising PSNR {want['denoising PSNR']:.1f} dB.")
+def check_dead_prediction(choice, dead_by_size: dict) -> bool:
+    """Exercise: predict how the number of dead units changes from the smallest code to the largest.
+
+    `dead_by_size` maps latent_dim -> dead units in the run. "a": falls, "b": about the same (within 20
+    units), "c": grows."""
+    if choice is None:
+        return wrong("write your prediction first: \"a\", \"b\" or \"c\".")
+    guess = pick(choice, ["a", "b", "c"], "the prediction")
+    if not isinstance(dead_by_size, dict) or len(dead_by_size) < 2:
+        raise NotYet("the run's dead units by code size are missing: run the chapter's cells above again.")
+    sizes = sorted(dead_by_size)
+    first, last = measured(dead_by_size[sizes[0]], dead_by_size[sizes[-1]], what="the run's dead units")
+    truth = "c" if last > first + 20 else "a" if last < first - 20 else "b"
+    said = f"{first:.0f} dead of {sizes[0]} units, {last:.0f} dead of {sizes[-1]}"
+    if guess != truth:
+        word = {"a": "falls", "b": "stays within 20 units", "c": "grows"}[truth]
+        return wrong(f"this run says it {word}: {said}. Move the latent_dim slider and read the titles.")
+    return right(f"{said}. Each image still uses only 32 units: the extra ones are mostly left without a job.")
+
+
+def _bits(m: int, k: int) -> float:
+    return math.log2(math.comb(m, k))
+
+
+@verdict
+def check_index_bits(index_bits) -> bool:
+    """Exercise: log2 of the number of ways to choose k of m units, as a formula (listing the choices is refused:
+    there are more than atoms in the universe for 32 of 1,024)."""
+    listed = reaches(index_bits, {"combinations", "permutations", "product", "combinations_with_replacement"})
+    if listed:
+        return wrong(f"index_bits calls {listed[0]}: listing the choices would never end for 32 of 1,024 units. "
+                     "Count them with a formula (math.comb, or math.lgamma for the factorials).")
+    draw = random.Random()
+    cases = [(1024, 32), (50, 3), (784, 1), (draw.randint(100, 5000), draw.randint(2, 64)), (10, 10)]
+    for m, k in cases:
+        got = number(call(index_bits, "index_bits", m, k, on=f"for m={m}, k={k}"),
+                     f"index_bits({m}, {k}) returned", none=": return the number of bits.")
+        want = _bits(m, k)
+        if close(got, want, rtol=1e-6, atol=1e-9):
+            continue
+        slips = {"that is in nats (a natural log): divide by log(2), or use log2.": want * math.log(2),
+                 "you count ordered choices (which unit first, second, ...): the order of the units does not "
+                 "matter, divide by k!.": math.log2(math.perm(m, k)),
+                 "m to the power k counts choices that may repeat a unit and care for order: count each set of k "
+                 "distinct units once.": k * math.log2(m),
+                 "that is the number of choices, not its log2: bits are log2 of it.": float(math.comb(m, k))
+                 if math.comb(m, k) < 1e300 else math.inf}
+        return wrong(slip(got, slips, f"index_bits({m}, {k}) = {got:.6g}; log2 of the number of ways to pick {k} "
+                                      f"of {m} units is {want:.6g}.", rtol=1e-6))
+    return right(f"choosing 32 of 1,024 units takes {_bits(1024, 32):.1f} bits, about a fifth of the 1,024 bits "
+                 "of 32 float32 values.")
+
+
+def _models():
+    """Two small sparse autoencoders with the same output: the second has its code doubled and its decoder's
+    columns halved, which an L1 penalty without the lengths sees and the chapter's weighted one does not."""
+    with seeded(0):
+        first = SparseAutoencoder(24)
+        x = torch.rand(5, 1, 28, 28)
+    second = SparseAutoencoder(24)
+    second.load_state_dict(first.state_dict())
+    with torch.no_grad():
+        second.encoder[1].weight.mul_(2)
+        second.encoder[1].bias.mul_(2)
+        second.decoder[0].weight.div_(2)
+    return [first, second], x
+
+
+def _plain(model, x, l1):
+    z = model.encoder(x)
+    return F.mse_loss(model.decoder(z), x) + l1 * z.sum(1).mean()
+
+
+@verdict
+def check_plain_l1(plain_l1_loss) -> bool:
+    """Exercise: MSE plus l1 times the summed code activations (mean over the batch), without the decoder's
+    column lengths; its value on two models that give the same output, with a gradient."""
+    models, x = _models()
+    for model, l1 in itertools.product(models, (1e-3, 0.05)):
+        got = call(plain_l1_loss, "plain_l1_loss", model, x, l1=l1, on=f"with l1={l1}")
+        if not isinstance(got, torch.Tensor) or got.numel() != 1:
+            what = "a tensor of one number" if not isinstance(got, torch.Tensor) else f"{got.numel()} numbers"
+            return wrong(f"plain_l1_loss should return the loss as a one-number tensor, to train with; got "
+                         f"{what if isinstance(got, torch.Tensor) else type(got).__name__}.")
+        if not got.requires_grad:
+            return wrong("the loss carries no gradient (.item(), .detach() or NumPy inside?): training needs one.")
+        value = number(got, "plain_l1_loss returned")
+        z = model.encoder(x)
+        reconstruction = F.mse_loss(model.decoder(z), x)
+        want = _plain(model, x, l1)
+        if close(value, want, rtol=1e-5):
+            continue
+        lengths = model.decoder[0].weight.norm(dim=0)
+        slips = {"that is the chapter's l1_loss, with each unit weighted by its column's length: leave the lengths "
+                 "out.": reconstruction + l1 * (z * lengths).sum(1).mean(),
+                 "the penalty is summed over the batch: take its mean over the images.":
+                     reconstruction + l1 * z.sum(),
+                 "the penalty is averaged over the units: sum it over the units, then average over the images.":
+                     reconstruction + l1 * z.mean(),
+                 "the MSE is missing: the loss is the reconstruction error plus the penalty.": l1 * z.sum(1).mean(),
+                 "the penalty is missing.": reconstruction,
+                 "the l1 argument is ignored: multiply the penalty by l1.": reconstruction + 1e-3 * z.sum(1).mean()}
+        return wrong(slip(value, {m: float(v.detach()) for m, v in slips.items()},
+                          f"with l1={l1} the loss is {value:.6g}; the MSE plus l1 times the code's summed "
+                          f"activations is {float(want.detach()):.6g}.", rtol=1e-5))
+    return right("it adds l1 times each image's summed activations to the MSE. Note that it differs between two "
+                 "models with the same output, one with its code doubled and its columns halved: the penalty can "
+                 "be lowered without changing the reconstruction.")

@@ -1,4 +1,4 @@
-"""Unit tests of the closing page's exercise self-checks (aecourse.exercises.chapter7)."""
+"""Unit tests of the closing page's exercise self-checks (aecourse.exercises.chapter9)."""
 
 from types import SimpleNamespace
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from aecourse import PCA, as_float, mse, psnr
-from aecourse.exercises.chapter7 import check_crossing, check_pca_row, check_picks, crossing_level
+from aecourse.exercises.chapter9 import check_crossing, check_pca_row, check_picks, crossing_level
 from aecourse.noise import corrupt
 
 TABLE = {"AE": {"MSE": 0.01, "denoising PSNR": 12.0, "100 labels": 0.70},

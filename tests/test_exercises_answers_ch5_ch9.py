@@ -1,5 +1,6 @@
-"""Planted answers for the self-checks of chapters 5, 6 and 7: each check passes the notebook's solution and a right
-answer written differently, and fails wrong, raising and nan answers with a message that says what to look at."""
+"""Planted answers for the self-checks of chapters 5 and 6 and of the closing page (chapter 9): each check
+passes the notebook's solution and a right answer written differently, and fails wrong, raising and nan answers
+with a message that says what to look at."""
 
 import math
 from types import SimpleNamespace
@@ -9,13 +10,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 from test_exercises_ch5_ch6 import _chapter_6_model
-from test_exercises_ch7 import TABLE, TASKS, Blur, Copier
+from test_exercises_ch9 import TABLE, TASKS, Blur, Copier
 from test_exercises_shared import Unreadable, verdict_of
 from torch import nn
 from torch.distributions import Normal, kl_divergence
 
 from aecourse import PCA, as_float, mse, psnr
-from aecourse.exercises import chapter5, chapter6, chapter7
+from aecourse.exercises import chapter5, chapter6, chapter9
 from aecourse.losses import kl_to_prior
 from aecourse.noise import corrupt
 
@@ -462,7 +463,7 @@ def test_denoiser_prediction(at_0, at_1, measured, ok, words, capsys):
     assert result is ok and words in out
 
 
-# chapter 7: the picks -------------------------------------------------------------------------------
+# the closing page (chapter 9): the picks ---------------------------------------------------------------
 NAMES = list(TABLE)
 SOLUTION = {  # the notebook's solution
     "reconstruct clean digits (lowest MSE)":
@@ -489,21 +490,21 @@ SOLUTION = {  # the notebook's solution
     (None, False, "dict of tasks"),
 ])
 def test_picks(picks, ok, words, capsys):
-    result, out = verdict_of(chapter7.check_picks, picks, TABLE, capsys=capsys)
+    result, out = verdict_of(chapter9.check_picks, picks, TABLE, capsys=capsys)
     assert result is ok and words in out
 
 
 def test_picks_refuse_a_nan_table(capsys):
     table = {**TABLE, "VAE": {**TABLE["VAE"], "MSE": float("nan")}}
-    assert "cells above again" in verdict_of(chapter7.check_picks, SOLUTION, table, capsys=capsys)[1]
+    assert "cells above again" in verdict_of(chapter9.check_picks, SOLUTION, table, capsys=capsys)[1]
 
 
-# chapter 7: the crossing ---------------------------------------------------------------------------
+# the closing page (chapter 9): the crossing ---------------------------------------------------------------
 @pytest.fixture(scope="module")
 def crossing_case():
     x = torch.zeros(50, 1, 28, 28)
     x[:, :, 8:20, 12:16] = 1.0  # a bar: smooth images that a blur barely harms
-    return x, chapter7.crossing_level(Copier(), Blur(), x)
+    return x, chapter9.crossing_level(Copier(), Blur(), x)
 
 
 def notebook_crossing(ae, dae, x_test):  # the notebook's solution
@@ -525,11 +526,11 @@ def notebook_crossing(ae, dae, x_test):  # the notebook's solution
 def test_crossing(crossing_case, guess, ok, words, capsys):
     x, level = crossing_case
     assert notebook_crossing(Copier(), Blur(), x) == level
-    result, out = verdict_of(chapter7.check_crossing, guess(level), Copier(), Blur(), x, capsys=capsys)
+    result, out = verdict_of(chapter9.check_crossing, guess(level), Copier(), Blur(), x, capsys=capsys)
     assert result is ok and words in out
 
 
-# chapter 7: PCA as a row ---------------------------------------------------------------------------
+# the closing page (chapter 9): PCA as a row ---------------------------------------------------------------
 @pytest.fixture(scope="module")
 def pca_data():
     g = torch.Generator().manual_seed(0)
@@ -565,7 +566,7 @@ def row(data, x_test, x_noisy, k=32, clean=None, target=None):
 ])
 def test_pca_row(pca_data, answer, ok, words, capsys):
     data, x_test, x_noisy = pca_data
-    result, out = verdict_of(chapter7.check_pca_row, answer(data, x_test, x_noisy), data, x_noisy, capsys=capsys)
+    result, out = verdict_of(chapter9.check_pca_row, answer(data, x_test, x_noisy), data, x_noisy, capsys=capsys)
     assert result is ok and words in out
 
 
