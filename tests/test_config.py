@@ -129,6 +129,7 @@ TAUGHT = [  # (chapter notebook, package object it writes out in full)
     ("book/07-sparse-autoencoder/sparse_autoencoder.ipynb", "aecourse.models.TopK"),
     ("book/07-sparse-autoencoder/sparse_autoencoder.ipynb", "aecourse.models.SparseAutoencoder"),
     ("book/07-sparse-autoencoder/sparse_autoencoder.ipynb", "aecourse.models.centred_start"),
+    ("book/08-anomaly-detection/anomaly_detection.ipynb", "aecourse.metrics.auroc"),
 ]
 
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from test_exercises_shared import Unreadable, verdict_of
 
-from aecourse.exercises import chapter7
+from aecourse.exercises import chapter7, chapter8
 
 
 # chapter 7: TopK by hand -------------------------------------------------------------------------
@@ -166,4 +166,103 @@ def weighted(model, x, l1=1e-3):  # the chapter's l1_loss
 ])
 def test_plain_l1(answer, ok, words, capsys):
     result, out = verdict_of(chapter7.check_plain_l1, answer, capsys=capsys)
+    assert result is ok and words in out
+
+
+# chapter 8: the area under the curve -----------------------------------------------------------------
+def area(false_alarms, detections):  # the notebook's solution
+    x = torch.cat([torch.zeros(1), torch.as_tensor(false_alarms).cpu(), torch.ones(1)])
+    y = torch.cat([torch.zeros(1), torch.as_tensor(detections).cpu(), torch.ones(1)])
+    return ((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2).sum().item()
+
+
+def in_a_loop(false_alarms, detections):  # plain Python floats, corners added to lists
+    xs = [0.0, *map(float, false_alarms), 1.0]
+    ys = [0.0, *map(float, detections), 1.0]
+    return sum((xs[i + 1] - xs[i]) * (ys[i + 1] + ys[i]) / 2 for i in range(len(xs) - 1))
+
+
+def with_numpy_trapz(false_alarms, detections):
+    return np.trapezoid(np.r_[0, detections, 1], np.r_[0, false_alarms, 1])
+
+
+def no_corners(false_alarms, detections):
+    x, y = torch.as_tensor(false_alarms), torch.as_tensor(detections)
+    return ((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2).sum().item()
+
+
+def left_rectangles(false_alarms, detections):
+    x = torch.cat([torch.zeros(1), false_alarms, torch.ones(1)])
+    y = torch.cat([torch.zeros(1), detections, torch.ones(1)])
+    return ((x[1:] - x[:-1]) * y[:-1]).sum().item()
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (area, True, "ties and corners included"),
+    (in_a_loop, True, "Correct"),
+    (lambda fa, det: torch.tensor(area(fa, det), dtype=torch.float64), True, "Correct"),
+    (with_numpy_trapz, False, "add up the trapezoids yourself"),
+    (no_corners, False, "corners (0, 0) and (1, 1) are missing"),
+    (left_rectangles, False, "left point"),
+    (lambda fa, det: area(det, fa), False, "axes are swapped"),
+    (lambda fa, det: area(fa, det) * 0.9, False, "the trapezoids under this curve add up to"),
+    (lambda fa, det: float("nan"), False, "nan"),
+    (lambda fa, det: None, False, "return the area as a number"),
+    (lambda fa, det: fa[10_000], False, "area raised IndexError"),
+])
+def test_area(answer, ok, words, capsys):
+    result, out = verdict_of(chapter8.check_area, answer, capsys=capsys)
+    assert result is ok and words in out
+
+
+# chapter 8: a threshold for a given rate of false alarms -------------------------------------------
+def threshold_for(scores, rate):  # the notebook's solution
+    ordered = scores.flatten().sort(descending=True).values
+    return ordered[int(rate * len(ordered))].item()
+
+
+def by_kthvalue(scores, rate):  # another way: the k-th smallest score, in NumPy float64 first
+    s = torch.from_numpy(scores.numpy().astype(np.float64))
+    return s.kthvalue(len(s) - math.floor(rate * len(s))).values
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (threshold_for, True, "as much of it as the scores allow"),
+    (by_kthvalue, True, "Correct"),
+    (lambda s, r: torch.quantile(s, 1 - r).item(), False, "count the scores above"),  # wrong on 7 scores
+    (lambda s, r: np.quantile(s.numpy(), 1 - r, method="higher"), False, "higher than it needs to be"),
+    (lambda s, r: torch.tensor(threshold_for(s, r)), True, "Correct"),  # a 0-d tensor
+    (lambda s, r: torch.quantile(s, r).item(), False, "(1 - rate) quantile"),
+    (lambda s, r: (s.mean() + 2 * s.std()).item(), False, "bell curve"),
+    (lambda s, r: s.min().item() - 1, False, "move it up"),
+    (lambda s, r: s.max().item(), False, "higher than it needs to be"),
+    (lambda s, r: float("nan"), False, "nan"),
+    (lambda s, r: None, False, "return the threshold"),
+    (lambda s, r: s.sort().values[:2], False, "one threshold"),
+    (lambda s, r: s[10_000], False, "threshold_for raised IndexError"),
+])
+def test_threshold(answer, ok, words, capsys):
+    result, out = verdict_of(chapter8.check_threshold, answer, capsys=capsys)
+    assert result is ok and words in out
+
+
+# chapter 8: blank or digit? --------------------------------------------------------------------------
+BLANK, DIGITS = torch.full((50,), 23.5), torch.linspace(60, 160, 101)
+
+
+@pytest.mark.parametrize("choice, blank, digits, ok, words", [
+    ("a", BLANK, DIGITS, True, "lower is more likely"),
+    ("A ", BLANK, DIGITS, True, "Correct"),
+    ("b", BLANK, DIGITS, False, "the blank image is more likely"),
+    ("c", BLANK, DIGITS, False, "the blank image is more likely"),
+    ("c", torch.full((5,), 112.0), DIGITS, True, "Correct"),
+    ("a", torch.full((5,), 200.0), DIGITS, False, "the typical digit is more likely"),
+    (None, BLANK, DIGITS, False, "write your prediction first"),
+    ("blank", BLANK, DIGITS, False, "one of 'a', 'b', 'c'"),
+    (Unreadable(), BLANK, DIGITS, False, "one of 'a', 'b', 'c'"),
+    ("a", torch.full((5,), float("nan")), DIGITS, False, "cells above again"),
+    ("a", "not run", DIGITS, False, "cells above again"),
+])
+def test_blank_prediction(choice, blank, digits, ok, words, capsys):
+    result, out = verdict_of(chapter8.check_blank_prediction, choice, blank, digits, capsys=capsys)
     assert result is ok and words in out

@@ -1,4 +1,5 @@
-"""Reconstruction metrics on images in [0, 1]."""
+"""Metrics: reconstruction on images in [0, 1], linear probes on codes, and chapter 8's AUROC of an anomaly
+score."""
 
 import torch
 
@@ -58,3 +59,11 @@ def balanced_subset(y: torch.Tensor, n: int, seed: int) -> torch.Tensor:
     labels = y.cpu()
     picks = [torch.nonzero(labels == c).flatten() for c in range(10)]
     return torch.cat([p[torch.randperm(len(p), generator=g, device="cpu")[: n // 10]] for p in picks]).to(y.device)
+
+
+def auroc(normal, anomalous):
+    """The probability that a random anomaly scores above a random normal
+    input (a tie counts half): the area under the ROC curve."""
+    above = (anomalous[:, None] > normal[None, :]).float().mean()
+    ties = (anomalous[:, None] == normal[None, :]).float().mean()
+    return (above + ties / 2).item()
