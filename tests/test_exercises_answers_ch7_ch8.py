@@ -59,6 +59,7 @@ def magnitudes(z, k):
     (magnitudes, False, "largest magnitudes"),
     (lambda z, k: top_k(-z, k) * -1, False, "smallest values"),
     (lambda z, k: (top_k(z, k) != 0).float(), False, "return its value"),
+    (lambda z, k: top_k(z.clamp(min=0), k), False, "model's ReLU does that"),
     (lambda z, k: z.topk(k, dim=1).values, False, "shape"),
     (lambda z, k: top_k(z, max(1, k - 1)), False, "differs from keeping each row's k largest"),
     (lambda z, k: top_k(z, k) * float("nan"), False, "nan"),
@@ -76,7 +77,7 @@ GROWS = {256: 2, 512: 25, 1024: 155}
 
 
 @pytest.mark.parametrize("choice, dead, ok, words", [
-    ("c", GROWS, True, "left without a job"),
+    ("c", GROWS, True, "of the 768 units added, 153 stayed dead"),
     (" C ", GROWS, True, "Correct"),
     ("a", GROWS, False, "it grows"),
     ("b", GROWS, False, "it grows"),
@@ -186,14 +187,20 @@ def with_numpy_trapz(false_alarms, detections):
     return np.trapezoid(np.r_[0, detections, 1], np.r_[0, false_alarms, 1])
 
 
+def first_corner_only(false_alarms, detections):  # (0, 0) added, (1, 1) forgotten
+    x = torch.cat([torch.zeros(1, dtype=false_alarms.dtype), false_alarms])
+    y = torch.cat([torch.zeros(1, dtype=detections.dtype), detections])
+    return ((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2).sum().item()
+
+
 def no_corners(false_alarms, detections):
     x, y = torch.as_tensor(false_alarms), torch.as_tensor(detections)
     return ((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2).sum().item()
 
 
 def left_rectangles(false_alarms, detections):
-    x = torch.cat([torch.zeros(1), false_alarms, torch.ones(1)])
-    y = torch.cat([torch.zeros(1), detections, torch.ones(1)])
+    x = torch.cat([torch.zeros(1, dtype=false_alarms.dtype), false_alarms, torch.ones(1, dtype=false_alarms.dtype)])
+    y = torch.cat([torch.zeros(1, dtype=detections.dtype), detections, torch.ones(1, dtype=detections.dtype)])
     return ((x[1:] - x[:-1]) * y[:-1]).sum().item()
 
 
@@ -203,6 +210,7 @@ def left_rectangles(false_alarms, detections):
     (lambda fa, det: torch.tensor(area(fa, det), dtype=torch.float64), True, "Correct"),
     (with_numpy_trapz, False, "add up the trapezoids yourself"),
     (no_corners, False, "corners (0, 0) and (1, 1) are missing"),
+    (first_corner_only, False, "the trapezoids under this curve add up to"),
     (left_rectangles, False, "left point"),
     (lambda fa, det: area(det, fa), False, "axes are swapped"),
     (lambda fa, det: area(fa, det) * 0.9, False, "the trapezoids under this curve add up to"),
@@ -218,12 +226,12 @@ def test_area(answer, ok, words, capsys):
 # chapter 8: a threshold for a given rate of false alarms -------------------------------------------
 def threshold_for(scores, rate):  # the notebook's solution
     ordered = scores.flatten().sort(descending=True).values
-    return ordered[int(rate * len(ordered))].item()
+    return ordered[int(rate * len(ordered) + 1e-9)].item()
 
 
 def by_kthvalue(scores, rate):  # another way: the k-th smallest score, in NumPy float64 first
     s = torch.from_numpy(scores.numpy().astype(np.float64))
-    return s.kthvalue(len(s) - math.floor(rate * len(s))).values
+    return s.kthvalue(len(s) - math.floor(rate * len(s) + 1e-9)).values
 
 
 @pytest.mark.parametrize("answer, ok, words", [
@@ -235,6 +243,7 @@ def by_kthvalue(scores, rate):  # another way: the k-th smallest score, in NumPy
     (lambda s, r: torch.quantile(s, r).item(), False, "(1 - rate) quantile"),
     (lambda s, r: (s.mean() + 2 * s.std()).item(), False, "bell curve"),
     (lambda s, r: s.min().item() - 1, False, "move it up"),
+    (lambda s, r: s.sort(descending=True).values[int(r * len(s))].item(), False, "higher than it needs to be"),
     (lambda s, r: s.max().item(), False, "higher than it needs to be"),
     (lambda s, r: float("nan"), False, "nan"),
     (lambda s, r: None, False, "return the threshold"),

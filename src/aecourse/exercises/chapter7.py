@@ -49,7 +49,10 @@ def check_top_k(top_k) -> bool:
                  (magnitude, f"for k={k} you keep the largest magnitudes, so a strongly negative value stays: "
                              "keep the largest values themselves."),
                  (smallest, f"for k={k} you keep the smallest values: topk's default is the largest."),
-                 (mask, f"for k={k} you return 1 where a unit is kept: return its value there.")]
+                 (mask, f"for k={k} you return 1 where a unit is kept: return its value there."),
+                 (_top_k(z.clamp(min=0), k), f"for k={k} you also set the negative values to 0: the model's ReLU "
+                                              "does that before TopK, top_k itself keeps each row's k largest, "
+                                              "negative or not.")]
         message = next((m for other, m in slips if close(got, other, rtol=1e-6, atol=1e-7)),
                        f"for k={k} the result differs from keeping each row's k largest values "
                        f"(in {int((~torch.isclose(got, want)).sum())} of its {got.numel()} numbers).")
@@ -75,7 +78,9 @@ def check_dead_prediction(choice, dead_by_size: dict) -> bool:
     if guess != truth:
         word = {"a": "falls", "b": "stays within 20 units", "c": "grows"}[truth]
         return wrong(f"this run says it {word}: {said}. Move the latent_dim slider and read the titles.")
-    return right(f"{said}. Each image still uses only 32 units: the extra ones are mostly left without a job.")
+    grown = sizes[-1] - sizes[0]
+    return right(f"{said}. Each image still uses only 32 units, so more of a larger dictionary goes unused; "
+                 f"of the {grown:,} units added, {max(0, round(last - first)):,} stayed dead.")
 
 
 def _bits(m: int, k: int) -> float:
