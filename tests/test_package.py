@@ -1,7 +1,10 @@
 """Unit tests of the helper package, one section per module."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -29,7 +32,15 @@ from aecourse import (  # noqa: E402
     show_images,
     slider,
 )
-from aecourse.data import OfflineDataWarning, find_test_files, load_mnist  # noqa: E402
+from aecourse.data import (  # noqa: E402
+    FULL_FILES,
+    OfflineDataWarning,
+    _can_download,
+    find_test_files,
+    load_mnist,
+    read_idx,
+    read_test_files,
+)
 from aecourse.models import Autoencoder  # noqa: E402
 from aecourse.profiles import PROFILES  # noqa: E402
 
@@ -120,7 +131,7 @@ def _offline(monkeypatch):
 
 
 @needs_test_files
-def test_real_test_files_are_read_with_torchvision(tmp_path, monkeypatch):
+def test_real_test_files_are_read_offline(tmp_path, monkeypatch):
     _offline(monkeypatch)
     monkeypatch.setenv("AECOURSE_MNIST_RAW", str(SHARED_RAW))
     with pytest.warns(OfflineDataWarning, match="no network"):
@@ -135,6 +146,43 @@ def test_real_test_files_are_read_with_torchvision(tmp_path, monkeypatch):
     train = data.x_train.flatten(1).float()
     test = data.x_test[:500].flatten(1).float()
     assert torch.cdist(test, train).min() > 0
+
+
+@needs_test_files
+def test_test_files_read_as_idx_match_torchvisions_readers(tmp_path, monkeypatch):
+    from torchvision.datasets.mnist import read_image_file, read_label_file
+
+    monkeypatch.setenv("AECOURSE_MNIST_RAW", str(SHARED_RAW))
+    images, labels = read_test_files(*find_test_files(tmp_path), tmp_path)  # decompressed into tmp_path
+    plain = tmp_path / "MNIST" / "raw"
+    assert torch.equal(images, read_image_file(str(plain / "t10k-images-idx3-ubyte")))
+    assert torch.equal(labels, read_label_file(str(plain / "t10k-labels-idx1-ubyte")).to(torch.uint8))
+    with pytest.raises(ValueError, match="not an idx file"):
+        read_idx(SHARED_RAW / "MD5SUMS")
+
+
+def test_offline_the_data_loads_without_importing_torchvision(tmp_path):
+    """torchvision costs a kernel ~0.17 GB; offline, with no full MNIST in the cache, it is not imported."""
+    code = ("import sys, warnings\nimport aecourse.data as d\nd.MIRRORS = (('127.0.0.1', 9),)\n"
+            "warnings.simplefilter('ignore')\n"
+            f"d.load_mnist('cpu', root={str(tmp_path)!r}, verbose=False)\n"
+            "print('torchvision' in sys.modules)")
+    env = {**os.environ, "AECOURSE_MNIST_RAW": str(SHARED_RAW) if SHARED_RAW.is_dir() else ""}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "False", "torchvision was imported on the offline path"
+
+
+def test_with_the_full_mnist_in_the_cache_no_server_is_asked(tmp_path, monkeypatch):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    asked = []
+    monkeypatch.setattr("aecourse.data._reachable", lambda address, timeout=5.0: asked.append(address))
+    assert not _can_download(tmp_path) and asked  # nothing cached: the servers are asked
+    for name in FULL_FILES:
+        (raw / name).touch()
+    asked.clear()
+    assert _can_download(tmp_path) and not asked
 
 
 @needs_test_files
