@@ -29,7 +29,7 @@ book: install  ## execute every chapter and build the HTML site into _build/html
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "Open _build/html/index.html"
 
-test: install  ## unit tests, every notebook under nbval, the book build and the browser test
+test: install  ## unit tests, the book build (it executes every notebook) and the browser test; `pytest book` runs the notebooks under nbval
 	AECOURSE_PROFILE=$${AECOURSE_PROFILE:-smoke} $(PY) -m pytest
 
 chapters: install  ## run every chapter in PROFILE (smoke, cpu, gpu) from an empty model cache; print a table

@@ -12,6 +12,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+import yaml
+
 ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("AECOURSE_PROFILE", "smoke")
 # The folders made here are removed when the session ends (a run of make test leaves ~140 MB of models)
@@ -36,8 +39,23 @@ os.environ["IPYTHONDIR"] = str(_ipython)
 LAST = "test_figures.py::test_every_figure_the_notebooks_rendered_is_legible"
 
 
-def pytest_collection_modifyitems(items):
-    """The figure report is read after every notebook and the book build have run."""
+@pytest.hookimpl(trylast=True)  # after -m and -k have chosen the tests
+def pytest_collection_modifyitems(config, items):
+    """No notebook runs twice, and the figure report is read after every notebook has run.
+
+    A session that builds the book (tests/test_site.py) runs no chapter a second time under nbval:
+    the build executes every chapter with raise_on_error, in kernels that inherit the same
+    environment and figure check, so it fails on any cell nbval (lax mode here: outputs are not
+    compared) would fail on. `pytest book` or `pytest -m "not slow"` still runs them under nbval,
+    a test a cell. The second pass cost make test several minutes.
+    """
+    if any(item.nodeid.startswith("tests/test_site.py") for item in items):
+        built = {(ROOT / f"{entry['file']}.ipynb").resolve() for entry in
+                 yaml.safe_load((ROOT / "_toc.yml").read_text())["chapters"]}
+        twice = [item for item in items if Path(item.path).resolve() in built]
+        if twice:
+            config.hook.pytest_deselected(items=twice)
+            items[:] = [item for item in items if Path(item.path).resolve() not in built]
     items.sort(key=lambda item: item.nodeid.endswith(LAST))
 
 
