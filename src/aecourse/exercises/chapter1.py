@@ -163,7 +163,7 @@ def check_linear_autoencoder(model, x_test: torch.Tensor, pca_test_mse: float, s
     return right(f"test MSE {err:.4f} against PCA's {pca_err:.4f} ({ratio:.2f} times). Six linear layers "
                  "compose to one linear map of rank 8 at most, and PCA is the best such map for squared "
                  "error on the images it is fitted to: there training can at best tie with it. On test "
-                 "images that guarantee is gone, and the two come out close, either way.")
+                 "images that guarantee is gone: nothing fixes the order there, and the two end close.")
 
 
 NOISE_CHOICES = {"a": (0, 1.2, "less than 1.2 times"), "b": (1.2, 2.5, "1.2 to 2.5 times"),
