@@ -8,13 +8,13 @@ point at the chapter's notebook.
 
 import functools
 import http.server
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -30,15 +30,72 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.slow
 
 
+def execute_two_at_a_time(chapters: list[str], cache_dir: Path) -> None:
+    """Run `chapters` two kernels at a time, one CPU thread each, into the book build's execution cache.
+
+    What myst-nb's cache mode does for one notebook (a fresh kernel in the notebook's folder, the
+    book's timeout, no errors allowed; the executed notebook cached under its path), for two at a
+    time: on 2 cores two one-thread kernels finish the smoke chapters sooner than one two-thread
+    kernel, which leaves a core idle while a chapter draws its figures. A chapter that fails fails
+    here, with its traceback.
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    def execute(chapter):
+        path = ROOT / f"{chapter}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        result = single_nb_execution(nb, cwd=str(path.parent), timeout=CONFIG["execute"]["timeout"],
+                                     allow_errors=False, meta_override=True)
+        return path, nb, result
+
+    threads = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"  # read by each kernel's torch when it starts
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(execute, chapters))
+    finally:
+        if threads is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = threads
+    failed = [f"{path.relative_to(ROOT)}:\n{result.exc_string[-3000:]}" for path, _, result in results if result.err]
+    assert not failed, "a chapter failed:\n" + "\n".join(failed)
+    cache = get_cache(str(cache_dir))
+    for path, nb, result in results:
+        cache.cache_notebook_bundle(CacheBundleIn(nb, str(path), data={"execution_seconds": result.time}),
+                                    check_validity=False, overwrite=True)
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
+    """The book built in the session's profile. Every chapter but the last runs before the build, two at a
+    time (the build finds them in its cache); the closing page, which reads the other chapters' models
+    from the model cache, runs in the build itself."""
     out = tmp_path_factory.mktemp("site")
+    execute_two_at_a_time(CHAPTERS[:-1], out / "_build" / ".jupyter_cache")
     jb = Path(sys.executable).parent / "jupyter-book"  # the one installed beside this Python
     cmd = [str(jb if jb.exists() else shutil.which("jupyter-book")), "build", str(ROOT), "--path-output", str(out),
            "--warningiserror", "--nitpick", "--keep-going"]
     run = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
     assert run.returncode == 0, f"book build failed:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
+    executed = re.findall(r"(\S+\.ipynb): Executing notebook", run.stdout + run.stderr)
+    assert [Path(e).stem for e in executed] == [Path(CHAPTERS[-1]).stem], (
+        f"the build should execute only the closing page, and found the others in its cache; it executed {executed}")
     return out / "_build" / "html"
+
+
+def executed_notebook(site: Path, chapter: str):
+    """The chapter with the outputs the build rendered, from the build's execution cache (myst-nb's
+    jupyter_execute/ copy of a notebook it found in its cache has no outputs)."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(site.parent / ".jupyter_cache"))
+    uri = str(ROOT / f"{chapter}.ipynb")
+    (record,) = [r for r in cache.list_cache_records() if r.uri == uri]
+    return cache.get_cache_bundle(record.pk).nb
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +182,7 @@ def test_chapter_page_in_a_browser(site, server, browser, chapter, tmp_path):
     assert any(h.startswith("https://mybinder.org/") and h.endswith(f"{chapter}.ipynb") for h in hrefs)
 
     # every figure and static slider the executed chapter produced is on the page, and loaded
-    executed = json.loads((site.parent / "jupyter_execute" / f"{chapter}.ipynb").read_text())
+    executed = executed_notebook(site, chapter)
     outputs = [out.get("data", {}) for cell in executed["cells"] for out in cell.get("outputs", [])]
     figures = sum("image/png" in data or "aecourse-slider" in "".join(data.get("text/html", "")) for data in outputs)
     assert figures >= 3, f"{chapter} should draw figures"
