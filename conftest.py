@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(config, items):
         twice = [item for item in items if Path(item.path).resolve() in built]
         if twice:
             config.hook.pytest_deselected(items=twice)
-            items[:] = [item for item in items if Path(item.path).resolve() not in built]
+            items[:] = [item for item in items if item not in twice]
     items.sort(key=lambda item: item.nodeid.endswith(LAST))
 
 
