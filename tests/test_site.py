@@ -323,6 +323,50 @@ def test_page_weight(site, chapter):
     assert images < PAGE_IMAGE_BYTES, f"the pictures {chapter} shows before a slider moves are {images / 1e6:.2f} MB"
 
 
+# book/_ext/lean_pages.py drops the theme's unused scripts, defers the others and unwraps the code's plain
+# tokens: the page must still work and look the same.
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS + ["book/intro"])
+def test_page_works_without_the_theme_scripts_it_never_used(site, server, browser, chapter):
+    text = (site / f"{chapter}.html").read_text()
+    head = text.split("</head>")[0]
+    for unused in ("fontawesome.js", "searchtools.js", "language_data.js", "searchindex.js"):
+        assert unused not in text, f"{chapter} still loads {unused}"
+    blocking = [src for attrs, src in re.findall(r'<script ([^>]*\bsrc="([^"]+)"[^>]*)>', head)
+                if not re.search(r"\b(?:async|defer)\b", attrs) and "documentation_options.js" not in src]
+    assert blocking == [], f"scripts that hold up {chapter}'s first paint: {blocking}"
+    assert not re.search(r'<span class="(?:n|p|w)">', text), "plain code tokens are still wrapped in spans"
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    page.evaluate("() => document.fonts.ready")
+    # the header's icons are drawn by the theme's stylesheet in Font Awesome's font, without its script
+    icons = page.locator(".article-header-buttons i[class*='fa-']")
+    assert icons.count() >= 3
+    for i in range(icons.count()):
+        icon = icons.nth(i)
+        if not icon.is_visible():
+            continue
+        glyph = icon.evaluate("i => getComputedStyle(i, '::before').content")
+        assert glyph not in ("none", "normal", '""'), f"icon {icon.get_attribute('class')} draws nothing"
+        assert icon.bounding_box()["width"] > 8, f"icon {icon.get_attribute('class')} has no width"
+    awesome = page.evaluate("() => [...document.fonts].filter(f => f.family.includes('Font Awesome'))"
+                            ".map(f => f.status)")
+    assert "loaded" in awesome, f"Font Awesome's font did not load on {chapter}: {awesome}"
+    # the deferred scripts ran: a copy button on every code block, the colour mode switches
+    code = page.locator("div.highlight pre")
+    assert page.locator("div.highlight button.copybtn").count() == code.count() >= 1
+    assert code.first.locator("span[class]").count() >= 1, "code is no longer coloured"
+    before = page.evaluate("() => document.documentElement.dataset.mode")
+    page.locator("button.theme-switch-button").first.click()
+    assert page.evaluate("() => document.documentElement.dataset.mode") != before, "the colour mode does not switch"
+    assert errors == [], f"script errors on {chapter}: {errors}"
+    page.close()
+
+
 # -- What the reader sees: a table a cell shows is a table (issue 17) -----------------------------------
 
 

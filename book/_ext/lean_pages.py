@@ -1,0 +1,93 @@
+"""Pages that paint sooner: what the theme loads and never uses goes, what it must load waits its turn.
+
+Measured with ``make lighthouse`` (issue 18): a chapter carried 1.1 MB at load, half of it one script,
+and its first paint waited for eleven scripts in ``<head>`` and for the style and layout of up to 12,000
+elements, most of them the code cells' syntax colours. After the HTML builder has written the site,
+this extension rewrites every page but the search page:
+
+1. **No Font Awesome script.** The theme loads ``fontawesome.js`` (1.5 MB, 0.54 MB gzipped) "so that
+   users can add custom icons"; the course adds none, and the theme's stylesheet already draws every
+   icon it uses (``<i class="fa-solid ...">``) with Font Awesome's web font.
+2. **No search-as-you-type scripts** where that feature is off (``DOCUMENTATION_OPTIONS.search_as_you_type
+   = false`` on the page): ``searchtools.js``, ``language_data.js`` and the whole ``searchindex.js``
+   serve only that feature there; the search box still opens ``search.html``, which loads its own.
+3. **Scripts after the text.** Every other script in ``<head>`` without ``async`` or ``defer`` gets
+   ``defer``: it still runs in the same order, before ``DOMContentLoaded``, but after the page is parsed
+   instead of holding up the first paint. ``documentation_options.js`` stays as it is, because the
+   inline scripts after it write into the object it defines.
+4. **One element per colour in code.** Pygments wraps every token of a code cell in a ``<span>``, also
+   names and punctuation that its stylesheet paints in the block's own colour (in the light and the dark
+   theme alike): those spans draw nothing different and are unwrapped (``plain_token_classes`` reads
+   which they are from the built ``pygments.css``). A chapter keeps about one span in eight.
+
+Every rewrite is checked by the site tests (tests/test_site.py): no script error, the icons drawn, the
+copy buttons and folded solutions working, the code still coloured. Running it twice changes nothing more.
+"""
+
+import re
+from pathlib import Path
+
+FONTAWESOME = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+SEARCH_AS_YOU_TYPE_OFF = "DOCUMENTATION_OPTIONS.search_as_you_type = false;"
+SEARCH_SCRIPTS = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools|_static/language_data|searchindex)\.js">'
+                            r"</script>")
+HEAD = re.compile(r"<head>.*?</head>", re.S)
+BLOCKING_SCRIPT = re.compile(r"<script (?![^>]*\b(?:async|defer|type)\b)([^>]*\bsrc=\"([^\"]+)\"[^>]*)>")
+KEEP_BLOCKING = ("documentation_options.js",)  # inline scripts after it use the object it defines
+CODE_BLOCK = re.compile(r'<div class="highlight[^"]*"><pre>.*?</pre>', re.S)
+
+
+def plain_token_classes(pygments_css: str) -> set[str]:
+    """The token classes that pygments.css paints exactly like the block around them, in every theme."""
+    themes = set(re.findall(r'html\[data-theme="(\w+)"\] \.highlight ', pygments_css))
+    if not themes:
+        return set()
+    plain = None
+    for theme in themes:
+        prefix = rf'html\[data-theme="{theme}"\] \.highlight'
+        base = re.search(rf"{prefix} {{ background: [^;]+; color: ([^;}}\s]+) }}", pygments_css)
+        if base is None:
+            return set()
+        same = {cls for cls, colour in re.findall(rf"{prefix} \.(\w+) {{ color: ([^;}}\s]+) }}", pygments_css)
+                if colour.lower() == base.group(1).lower()}
+        styled = set(re.findall(rf"{prefix} \.(\w+) {{ (?!color: [^;}}\s]+ }})", pygments_css))  # bold, italic...
+        same -= styled
+        plain = same if plain is None else plain & same
+    return plain or set()
+
+
+def rewrite_page(page: Path, plain: set[str]) -> None:
+    text = page.read_text(encoding="utf-8")
+    new = FONTAWESOME.sub("", text)
+    if SEARCH_AS_YOU_TYPE_OFF in new:
+        new = SEARCH_SCRIPTS.sub("", new)
+
+    def defer(match: re.Match) -> str:
+        if match.group(2).split("?")[0].endswith(KEEP_BLOCKING):
+            return match.group(0)
+        return f"<script defer {match.group(1)}>"
+
+    new = HEAD.sub(lambda head: BLOCKING_SCRIPT.sub(defer, head.group(0)), new, count=1)
+    if plain:
+        token = re.compile(rf'<span class="(?:{"|".join(sorted(plain))})">([^<]*)</span>')
+        new = CODE_BLOCK.sub(lambda block: token.sub(r"\1", block.group(0)), new)
+    if new != text:
+        page.write_text(new, encoding="utf-8")
+
+
+def lean_site(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    css = outdir / "_static" / "pygments.css"
+    plain = plain_token_classes(css.read_text(encoding="utf-8")) if css.is_file() else set()
+    for page in outdir.rglob("*.html"):
+        parts = page.relative_to(outdir).parts
+        if "_static" not in parts and parts != ("search.html",):
+            rewrite_page(page, plain)
+
+
+def setup(app):
+    # after the theme's own build-finished handler, which writes the final pygments.css (light and dark)
+    app.connect("build-finished", lean_site, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,89 @@
+"""book/_ext/lean_pages.py: no unused theme scripts, the rest deferred, one span per colour in code (issue 18).
+
+The built site is checked in test_site.py (in a browser); here, the rewrite on small pages.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+
+import lean_pages  # noqa: E402
+
+CSS = """\
+html[data-theme="light"] .highlight { background: #fefefe; color: #080808 }
+html[data-theme="light"] .highlight .k { color: #6730C5 }
+html[data-theme="light"] .highlight .n { color: #080808 }
+html[data-theme="light"] .highlight .p { color: #080808 }
+html[data-theme="light"] .highlight .gh { color: #080808; font-weight: bold }
+html[data-theme="light"] .highlight .gh { color: #080808 }
+html[data-theme="light"] .highlight .o { color: #080808 }
+html[data-theme="dark"] .highlight { background: #2b2b2b; color: #F8F8F2 }
+html[data-theme="dark"] .highlight .k { color: #DCC6E0 }
+html[data-theme="dark"] .highlight .n { color: #f8f8f2 }
+html[data-theme="dark"] .highlight .p { color: #F8F8F2 }
+html[data-theme="dark"] .highlight .gh { color: #F8F8F2 }
+html[data-theme="dark"] .highlight .o { color: #ABE338 }
+"""
+
+PAGE = """\
+<html><head>
+  <script data-cfasync="false">document.documentElement.dataset.mode = "";</script>
+  <script defer src="../_static/scripts/fontawesome.js?digest=55c2"></script>
+    <script src="../_static/documentation_options.js?v=9eb3"></script>
+    <script src="../_static/doctools.js?v=9a2d"></script>
+    <script>let toggleHintShow = 'Click to show';</script>
+    <script data-sd-tabs-storage-prefix="sd-" src="../_static/design-tabs.js?v=fcb3"></script>
+    <script async="async" src="../_static/sphinx-thebe.js?v=c100"></script>
+    <script>DOCUMENTATION_OPTIONS.search_as_you_type = false;</script>
+    <script src="../_static/searchtools.js"></script>
+    <script src="../_static/language_data.js"></script>
+    <script src="../searchindex.js"></script>
+</head><body>
+<div class="highlight-ipython3 notranslate"><div class="highlight"><pre><span></span><span class="k">for</span>\
+<span class="w"> </span><span class="n">x</span><span class="p">:</span> <span class="o">+</span>\
+<span class="gh">Head</span></pre></div></div>
+<p><span class="n">not code</span></p>
+<script src="../_static/in-body.js"></script>
+</body></html>
+"""
+
+
+def test_plain_token_classes_are_those_painted_like_the_block_in_every_theme():
+    # n and p: the block's colour in both themes (case aside); o: only in light; gh: bold; k: coloured
+    assert lean_pages.plain_token_classes(CSS) == {"n", "p"}
+    assert lean_pages.plain_token_classes("") == set()
+    one_theme = CSS.replace('html[data-theme="dark"] .highlight { background: #2b2b2b; color: #F8F8F2 }\n', "")
+    assert lean_pages.plain_token_classes(one_theme) == set(), "a theme without a base colour: unwrap nothing"
+
+
+def test_rewrite_drops_unused_scripts_defers_the_rest_and_unwraps_plain_tokens(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(PAGE)
+    lean_pages.rewrite_page(page, {"n", "p", "w"})
+    text = page.read_text()
+    head, body = text.split("</head>")
+    assert "fontawesome.js" not in text
+    assert "searchtools.js" not in text and "language_data.js" not in text and "searchindex.js" not in text
+    assert '<script src="../_static/documentation_options.js?v=9eb3"></script>' in head  # kept: inline uses it
+    assert '<script defer src="../_static/doctools.js?v=9a2d"></script>' in head
+    assert '<script defer data-sd-tabs-storage-prefix="sd-" src="../_static/design-tabs.js?v=fcb3"></script>' in head
+    assert '<script async="async" src="../_static/sphinx-thebe.js?v=c100"></script>' in head  # async stays async
+    assert "<script>let toggleHintShow = 'Click to show';</script>" in head  # inline scripts untouched
+    assert '<script src="../_static/in-body.js"></script>' in body  # only the head's scripts wait
+    code = '<pre><span></span><span class="k">for</span> x: <span class="o">+</span><span class="gh">Head</span></pre>'
+    assert code in body
+    assert '<p><span class="n">not code</span></p>' in body  # outside a code block nothing changes
+    once = page.read_text()
+    lean_pages.rewrite_page(page, {"n", "p", "w"})
+    assert page.read_text() == once, "a second run changes nothing more"
+
+
+def test_search_scripts_stay_where_search_as_you_type_is_on(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(PAGE.replace("search_as_you_type = false", "search_as_you_type = true"))
+    lean_pages.rewrite_page(page, set())
+    text = page.read_text()
+    assert all(f"{name}.js" in text for name in ("searchtools", "language_data", "searchindex"))
+    assert '<script defer src="../_static/searchtools.js"></script>' in text
