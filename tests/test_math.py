@@ -71,6 +71,9 @@ def test_each_formula_is_typeset_with_mathml_and_the_page_gets_its_stylesheet(ma
     assert glyph in head
     plain = local_mathjax.typeset({page: _page(INLINE.format("x"))}, fonts)[page]
     assert glyph not in plain.split("</head>")[0]  # ... and not those only another page used
+    # a page an incremental build did not write again is typeset already: a second pass leaves it as it is
+    assert local_mathjax._formulas(text) == []
+    assert local_mathjax.typeset({page: text}, fonts)[page] == text
 
 
 def test_a_tex_error_fails_the_build_and_names_the_page_and_the_formula(mathjax, tmp_path):

@@ -39,8 +39,9 @@ SCRIPT = Path(__file__).with_name("prerender_math.js")
 
 # What sphinx.ext.mathjax writes: an inline formula, and a display formula (with its number, if any).
 INLINE = re.compile(r'(<span class="math notranslate nohighlight">)\\\((.*?)\\\)(</span>)', re.S)
+# A page Sphinx did not write again in an incremental build is typeset already: its formulas are left alone.
 DISPLAY = re.compile(r'(<div class="math notranslate nohighlight"[^>]*>\s*(?:<span class="eqno">.*?</span>)?)'
-                     r"(.*?)(</div>)", re.S)
+                     r'(?!\s*(?:<span class="eqno">.*?</span>\s*)?<mjx-container)(.*?)(</div>)', re.S)
 MATH = re.compile(f"{INLINE.pattern}|{DISPLAY.pattern}", re.S)  # either, in the page's order
 
 
