@@ -3,7 +3,8 @@
     make lighthouse                       # the site in _build/html
     python scripts/lighthouse.py --site DIR [--runs 3] [--pages intro 01 references]
 
-Serves the site on 127.0.0.1 with gzip, as GitHub Pages does, runs Lighthouse (npm's
+Serves the site on 127.0.0.1 as GitHub Pages does: over HTTP/2 and TLS (``serve_h2.js`` under
+``node``, with a self-signed certificate made once with ``openssl``), text gzipped. Then runs Lighthouse (npm's
 ``lighthouse@VERSION``, installed once with ``npm i -E`` into ``~/.cache/aecourse/lighthouse-VERSION``,
 or ``AECOURSE_LIGHTHOUSE``) with its default mobile settings (simulated slow 4G and a slower CPU)
 in Debian's chromium (``CHROME_PATH``, default /usr/bin/chromium), and prints one row a page:
@@ -14,25 +15,20 @@ The table is also written to ``<site>/../lighthouse/summary.md`` with each run's
 """
 
 import argparse
-import functools
-import gzip
-import http.server
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = "12.2.3"
-COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml", ".map", ".woff"}  # as Pages does
+# the local server's certificate is self-signed
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
-                "--disable-component-update --no-first-run --disable-sync")
+                "--disable-component-update --no-first-run --disable-sync --ignore-certificate-errors")
 
 
 def lighthouse_cli() -> Path:
@@ -50,38 +46,29 @@ def lighthouse_cli() -> Path:
     return cli
 
 
-class GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, text compressed with gzip when the browser asks for it (GitHub Pages does), over
-    connections that stay open from one request to the next (keep-alive, as on Pages). The handler's
-    default, HTTP/1.0, opens a connection for every file, which Lighthouse's simulated slow network then
-    charges a handshake each: a page's score then swung by 20 points from run to run."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send_head(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        if (path.suffix in COMPRESSED and path.is_file()
-                and "gzip" in self.headers.get("Accept-Encoding", "")):
-            body = gzip.compress(path.read_bytes(), compresslevel=6)
-            self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(str(path)))
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "max-age=600")
-            self.end_headers()
-            return io.BytesIO(body)
-        return super().send_head()
+def certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed key and certificate for 127.0.0.1 (made once): browsers speak HTTP/2 only over TLS."""
+    key, cert = folder / "localhost-key.pem", folder / "localhost-cert.pem"
+    if not (key.is_file() and cert.is_file()):
+        if shutil.which("openssl") is None:
+            sys.exit("lighthouse.py needs openssl (apt-get install openssl) to serve the site over HTTP/2")
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return key, cert
 
 
-def serve(site: Path):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+def serve(site: Path, folder: Path):
+    """The site on https://127.0.0.1:PORT over HTTP/2, as on GitHub Pages (serve_h2.js); the server process."""
+    key, cert = certificate(folder)
+    server = subprocess.Popen(["node", str(Path(__file__).with_name("serve_h2.js")), str(site), str(key), str(cert)],
+                              stdout=subprocess.PIPE, text=True)
+    port = server.stdout.readline().strip()
+    if not port.isdigit():
+        server.kill()
+        sys.exit(f"the HTTP/2 server did not start (node {Path(__file__).with_name('serve_h2.js')})")
+    return server, f"https://127.0.0.1:{port}"
 
 
 def pages() -> list[str]:
@@ -121,7 +108,7 @@ def main() -> None:
     cli = lighthouse_cli()
     out = site.parent / "lighthouse"
     out.mkdir(exist_ok=True)
-    httpd, base = serve(site)
+    server, base = serve(site, cli.parents[3])
     rows = []
     try:
         for page in pages():
@@ -139,7 +126,7 @@ def main() -> None:
                         f"{best['lcp']:.1f} | {best['accessibility']} |")
             print(rows[-1], flush=True)
     finally:
-        httpd.shutdown()
+        server.kill()
     head = ("| page | HTML KB | transferred at load KB (gzip) | of it images KB | performance | "
             "first contentful paint s | largest contentful paint s | accessibility |\n" + "|---" * 8 + "|")
     table = "\n".join([head, *rows])
