@@ -45,6 +45,10 @@ PAGE = """\
 <span class="w"> </span><span class="n">x</span><span class="p">:</span> <span class="o">+</span>\
 <span class="gh">Head</span></pre></div></div>
 <p><span class="n">not code</span></p>
+<div role="list" class="citation-list">
+<div class="citation" id="id13" role="doc-biblioentry">
+<span class="label"><span class="fn-bracket">[</span>1<span class="fn-bracket">]</span></span></div>
+</div>
 <script src="../_static/in-body.js"></script>
 </body></html>
 """
@@ -75,6 +79,7 @@ def test_rewrite_drops_unused_scripts_defers_the_rest_and_unwraps_plain_tokens(t
     code = '<pre><span></span><span class="k">for</span> x: <span class="o">+</span><span class="gh">Head</span></pre>'
     assert code in body
     assert '<p><span class="n">not code</span></p>' in body  # outside a code block nothing changes
+    assert '<div class="citation" id="id13" role="listitem">' in body and "doc-biblioentry" not in body
     once = page.read_text()
     lean_pages.rewrite_page(page, {"n", "p", "w"})
     assert page.read_text() == once, "a second run changes nothing more"

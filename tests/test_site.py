@@ -323,6 +323,14 @@ def test_page_weight(site, chapter):
     assert images < PAGE_IMAGE_BYTES, f"the pictures {chapter} shows before a slider moves are {images / 1e6:.2f} MB"
 
 
+def test_bibliography_is_a_list_of_list_items(site):
+    """Docutils' deprecated doc-biblioentry role, which a list may not hold, is gone (lean_pages.py)."""
+    text = (site / "book" / "references.html").read_text()
+    assert "doc-biblioentry" not in text
+    entries = re.findall(r'<div class="citation" id="[^"]*" role="([^"]+)">', text)
+    assert len(entries) >= 10 and set(entries) == {"listitem"}, f"bibliography entries: {entries[:3]}"
+
+
 # book/_ext/lean_pages.py drops the theme's unused scripts, defers the others and unwraps the code's plain
 # tokens: the page must still work and look the same.
 
