@@ -4,7 +4,8 @@
     python scripts/lighthouse.py --site DIR [--runs 3] [--pages intro 01 references]
 
 Serves the site on 127.0.0.1 as GitHub Pages does: over HTTP/2 and TLS (``serve_h2.js`` under
-``node``, with a self-signed certificate made once with ``openssl``), text gzipped. Then runs Lighthouse (npm's
+``node``, with a self-signed certificate that ``openssl`` makes once beside the reports), text
+gzipped. Then runs Lighthouse (npm's
 ``lighthouse@VERSION``, installed once with ``npm i -E`` into ``~/.cache/aecourse/lighthouse-VERSION``,
 or ``AECOURSE_LIGHTHOUSE``) with its default mobile settings (simulated slow 4G and a slower CPU)
 in Debian's chromium (``CHROME_PATH``, default /usr/bin/chromium), and prints one row a page:
@@ -26,6 +27,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = "12.2.3"
+SERVER = Path(__file__).with_name("serve_h2.js")  # run under node
 # the local server's certificate is self-signed
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
                 "--disable-component-update --no-first-run --disable-sync --ignore-certificate-errors")
@@ -62,12 +64,11 @@ def certificate(folder: Path) -> tuple[Path, Path]:
 def serve(site: Path, folder: Path):
     """The site on https://127.0.0.1:PORT over HTTP/2, as on GitHub Pages (serve_h2.js); the server process."""
     key, cert = certificate(folder)
-    server = subprocess.Popen(["node", str(Path(__file__).with_name("serve_h2.js")), str(site), str(key), str(cert)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(["node", str(SERVER), str(site), str(key), str(cert)], stdout=subprocess.PIPE, text=True)
     port = server.stdout.readline().strip()
     if not port.isdigit():
         server.kill()
-        sys.exit(f"the HTTP/2 server did not start (node {Path(__file__).with_name('serve_h2.js')})")
+        sys.exit(f"the HTTP/2 server did not start (node {SERVER})")
     return server, f"https://127.0.0.1:{port}"
 
 
@@ -108,7 +109,7 @@ def main() -> None:
     cli = lighthouse_cli()
     out = site.parent / "lighthouse"
     out.mkdir(exist_ok=True)
-    server, base = serve(site, cli.parents[3])
+    server, base = serve(site, out)
     rows = []
     try:
         for page in pages():

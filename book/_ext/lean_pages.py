@@ -19,7 +19,6 @@ this extension rewrites every page but the search page:
    names and punctuation that its stylesheet paints in the block's own colour (in the light and the dark
    theme alike): those spans draw nothing different and are unwrapped (``plain_token_classes`` reads
    which they are from the built ``pygments.css``). A chapter keeps about one span in eight.
-
 5. **Bibliography entries as list items.** Docutils marks each entry of a citation list with
    ``role="doc-biblioentry"``, a role ARIA has deprecated and that a ``role="list"`` may not contain:
    Lighthouse's accessibility audit scored the bibliography 93. They become ``role="listitem"``.
