@@ -3,8 +3,13 @@
 The built site is checked in test_site.py (in a browser); here, the rewrite on small pages.
 """
 
+import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -29,7 +34,10 @@ html[data-theme="dark"] .highlight .o { color: #ABE338 }
 
 PAGE = """\
 <html><head>
-  <script data-cfasync="false">document.documentElement.dataset.mode = "";</script>
+  <script data-cfasync="false">
+    document.documentElement.dataset.mode = localStorage.getItem("mode") || "";
+    document.documentElement.dataset.theme = localStorage.getItem("theme") || "";
+  </script>
   <script defer src="../_static/scripts/fontawesome.js?digest=55c2"></script>
     <script src="../_static/documentation_options.js?v=9eb3"></script>
     <script src="../_static/doctools.js?v=9a2d"></script>
@@ -80,6 +88,7 @@ def test_rewrite_drops_unused_scripts_defers_the_rest_and_unwraps_plain_tokens(t
     assert code in body
     assert '<p><span class="n">not code</span></p>' in body  # outside a code block nothing changes
     assert '<div class="citation" id="id13" role="listitem">' in body and "doc-biblioentry" not in body
+    assert lean_pages.SETTLED_MODE in head and 'getItem("theme")' not in head
     once = page.read_text()
     lean_pages.rewrite_page(page, {"n", "p", "w"})
     assert page.read_text() == once, "a second run changes nothing more"
@@ -92,3 +101,29 @@ def test_search_scripts_stay_where_search_as_you_type_is_on(tmp_path):
     text = page.read_text()
     assert all(f"{name}.js" in text for name in ("searchtools", "language_data", "searchindex"))
     assert '<script defer src="../_static/searchtools.js"></script>' in text
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (the book build needs it too)")
+def test_the_colour_mode_is_the_one_the_theme_script_will_set():
+    """What the rewritten inline script puts on <html>, for each saved mode and system preference: the values
+    pydata-sphinx-theme's script sets once the page is parsed (a mode other than light or dark is auto, and
+    auto takes the system's theme), so that its write changes nothing. The browser test checks the same on
+    the built site, with the theme's own script."""
+    cases = [(saved, dark) for saved in ("light", "dark", "auto", None, "", "bogus") for dark in (False, True)]
+    program = """
+    const cases = CASES, out = [];
+    for (const [saved, dark] of cases) {
+      const html = {dataset: {}};
+      const document = {documentElement: html};
+      const localStorage = {getItem: (key) => (key === "mode" ? saved : "stale")};
+      const matchMedia = (query) => ({matches: dark && query === "(prefers-color-scheme: dark)"});
+      SCRIPT
+      out.push([html.dataset.mode, html.dataset.theme]);
+    }
+    console.log(JSON.stringify(out));
+    """.replace("CASES", json.dumps(cases)).replace("SCRIPT", lean_pages.SETTLED_MODE)
+    run = subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True)
+    got = dict(zip(cases, map(tuple, json.loads(run.stdout)), strict=True))
+    for (saved, dark), (mode, theme) in got.items():
+        want = (saved, saved) if saved in ("light", "dark") else ("auto", "dark" if dark else "light")
+        assert (mode, theme) == want, f"saved {saved!r}, system dark {dark}: got {(mode, theme)}, want {want}"

@@ -335,6 +335,18 @@ def test_bibliography_is_a_list_of_list_items(site):
 # tokens: the page must still work and look the same.
 
 
+# Every write of the colour mode onto <html>, as [data-mode, data-theme]: the inline script's, then the theme's
+WATCH_THEME = """
+window.themeWrites = [];
+new MutationObserver((records) => {  // <html> is not there yet when this runs: watch the whole document
+  if (records.some((r) => r.target === document.documentElement)) {
+    const d = document.documentElement.dataset;
+    window.themeWrites.push([d.mode, d.theme]);
+  }
+}).observe(document, {attributes: true, subtree: true, attributeFilter: ["data-theme"]});
+"""
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS + ["book/intro"])
 def test_page_works_without_the_theme_scripts_it_never_used(site, server, browser, chapter):
     text = (site / f"{chapter}.html").read_text()
@@ -349,6 +361,7 @@ def test_page_works_without_the_theme_scripts_it_never_used(site, server, browse
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
+    page.add_init_script(WATCH_THEME)
     page.goto(f"{server}/{chapter}.html", wait_until="load")
     page.evaluate("() => document.fonts.ready")
     # the header's icons are drawn by the theme's stylesheet in Font Awesome's font, without its script
@@ -368,11 +381,19 @@ def test_page_works_without_the_theme_scripts_it_never_used(site, server, browse
     code = page.locator("div.highlight pre")
     assert page.locator("div.highlight button.copybtn").count() == code.count() >= 1
     assert code.first.locator("span[class]").count() >= 1, "code is no longer coloured"
+    # the colour mode is settled by the inline script in <head>: the theme's script finds nothing to change
+    assert page.evaluate("() => window.themeWrites") == [["auto", "light"]] * 2, \
+        f"the colour mode changed after the first style pass: {page.evaluate('() => window.themeWrites')}"
     before = page.evaluate("() => document.documentElement.dataset.mode")
     page.locator("button.theme-switch-button").first.click()
     assert page.evaluate("() => document.documentElement.dataset.mode") != before, "the colour mode does not switch"
     assert errors == [], f"script errors on {chapter}: {errors}"
     page.close()
+    dark = browser.new_page(color_scheme="dark")  # a first visit from a system in dark mode: dark from the start
+    dark.add_init_script(WATCH_THEME)
+    dark.goto(f"{server}/{chapter}.html", wait_until="load")
+    assert dark.evaluate("() => window.themeWrites") == [["auto", "dark"]] * 2
+    dark.close()
 
 
 # -- What the reader sees: a table a cell shows is a table (issue 17) -----------------------------------

@@ -22,6 +22,15 @@ this extension rewrites every page but the search page:
 5. **Bibliography entries as list items.** Docutils marks each entry of a citation list with
    ``role="doc-biblioentry"``, a role ARIA has deprecated and that a ``role="list"`` may not contain:
    Lighthouse's accessibility audit scored the bibliography 93. They become ``role="listitem"``.
+6. **The colour mode settled before the first style pass.** The theme's inline script in ``<head>``
+   copies the saved mode and theme onto ``<html>``, or ``""`` on a first visit; once the page is parsed,
+   the theme's script turns ``""`` into ``auto`` (logging an error) and sets ``data-theme`` to
+   ``light`` or ``dark``. Every rule of the theme's stylesheet hangs on ``html[data-theme]``, so that
+   second write restyled every element of the page, after it had been styled once: 0.13 s of a 0.17 s
+   task on chapter 5 in Lighthouse's trace, 0.3 s with the CPU slowed four times, and the first paint
+   came in neither mode. The inline script now works out what the theme's script will write (the saved
+   mode if it is ``light`` or ``dark``, otherwise ``auto``, with the theme the reader's system prefers),
+   so the later write changes nothing and a reader whose system is dark gets dark from the first paint.
 
 Every rewrite is checked by the site tests (tests/test_site.py): no script error, the icons drawn, the
 copy buttons and folded solutions working, the code still coloured. Running it twice changes nothing more.
@@ -39,6 +48,16 @@ BLOCKING_SCRIPT = re.compile(r"<script (?![^>]*\b(?:async|defer|type)\b)([^>]*\b
 KEEP_BLOCKING = ("documentation_options.js",)  # inline scripts after it use the object it defines
 CODE_BLOCK = re.compile(r'<div class="highlight[^"]*"><pre>.*?</pre>', re.S)
 BIBLIOENTRY = re.compile(r'(<div class="citation" id="[^"]*" )role="doc-biblioentry">')
+# the theme's inline script (pydata-sphinx-theme's layout.html), and what its script sets on DOMContentLoaded
+THEME_MODE = re.compile(r'document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) \|\| "";\s*'
+                        r'document\.documentElement\.dataset\.theme = localStorage\.getItem\("theme"\) \|\| "";')
+SETTLED_MODE = ('{\n'
+                '      let mode = localStorage.getItem("mode");\n'
+                '      if (mode !== "light" && mode !== "dark") mode = "auto";\n'
+                '      document.documentElement.dataset.mode = mode;\n'
+                '      document.documentElement.dataset.theme = mode !== "auto" ? mode :\n'
+                '        matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";\n'
+                '    }')
 
 
 def plain_token_classes(pygments_css: str) -> set[str]:
@@ -76,6 +95,7 @@ def rewrite_page(page: Path, plain: set[str]) -> None:
         token = re.compile(rf'<span class="(?:{"|".join(sorted(plain))})">([^<]*)</span>')
         new = CODE_BLOCK.sub(lambda block: token.sub(r"\1", block.group(0)), new)
     new = BIBLIOENTRY.sub(r'\1role="listitem">', new)
+    new = THEME_MODE.sub(lambda _: SETTLED_MODE, new, count=1)
     if new != text:
         page.write_text(new, encoding="utf-8")
 
