@@ -382,8 +382,9 @@ def test_page_works_without_the_theme_scripts_it_never_used(site, server, browse
     assert page.locator("div.highlight button.copybtn").count() == code.count() >= 1
     assert code.first.locator("span[class]").count() >= 1, "code is no longer coloured"
     # the colour mode is settled by the inline script in <head>: the theme's script finds nothing to change
-    assert page.evaluate("() => window.themeWrites") == [["auto", "light"]] * 2, \
-        f"the colour mode changed after the first style pass: {page.evaluate('() => window.themeWrites')}"
+    writes = page.evaluate("() => window.themeWrites")
+    assert writes and {tuple(w) for w in writes} == {("auto", "light")}, \
+        f"the colour mode changed after the first style pass: {writes}"
     before = page.evaluate("() => document.documentElement.dataset.mode")
     page.locator("button.theme-switch-button").first.click()
     assert page.evaluate("() => document.documentElement.dataset.mode") != before, "the colour mode does not switch"
@@ -392,7 +393,8 @@ def test_page_works_without_the_theme_scripts_it_never_used(site, server, browse
     dark = browser.new_page(color_scheme="dark")  # a first visit from a system in dark mode: dark from the start
     dark.add_init_script(WATCH_THEME)
     dark.goto(f"{server}/{chapter}.html", wait_until="load")
-    assert dark.evaluate("() => window.themeWrites") == [["auto", "dark"]] * 2
+    writes = dark.evaluate("() => window.themeWrites")
+    assert writes and {tuple(w) for w in writes} == {("auto", "dark")}, f"a dark system's first visit: {writes}"
     dark.close()
 
 
