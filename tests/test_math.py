@@ -5,6 +5,7 @@ with npm into the cache on first use, as the book build does).
 """
 
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -49,13 +50,12 @@ def mathjax():
     return folder
 
 
-def test_each_formula_is_typeset_with_mathml_and_the_page_gets_its_stylesheet(mathjax, tmp_path):
+def test_each_formula_is_typeset_with_mathml_and_the_page_gets_its_glyphs_and_stylesheet(mathjax, tmp_path):
     page = tmp_path / "book" / "01" / "page.html"
     other = tmp_path / "book" / "plain.html"
-    fonts = tmp_path / "_static" / local_mathjax.FONTS
     pages = {page: _page(INLINE.format("q_\\phi(z \\mid x)"), NUMBERED.format("\\mathbb{E}[x] &lt; 1")),
              other: _page("<p>no formulas</p>")}
-    out = local_mathjax.typeset(pages, fonts)
+    out = local_mathjax.typeset(pages)
     assert out[other] == pages[other]
     text = out[page]
     assert "\\(" not in text and "\\[" not in text
@@ -63,25 +63,39 @@ def test_each_formula_is_typeset_with_mathml_and_the_page_gets_its_stylesheet(ma
     assert 'display="true"' in text  # the numbered one is a display formula, and keeps its number
     assert '<span class="eqno">(1)' in text
     assert text.count('<span class="math notranslate nohighlight"><mjx-container') == 1
-    head = text.split("</head>")[0]
-    assert '<style id="MJX-CHTML-styles">' in head
-    assert 'url("../../_static/mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff")' in head
-    assert "@FONTS@" not in text
-    glyph = "mjx-c.mjx-c1D53C"  # the stylesheet draws the characters this page uses (a blackboard E) ...
-    assert glyph in head
-    plain = local_mathjax.typeset({page: _page(INLINE.format("x"))}, fonts)[page]
-    assert glyph not in plain.split("</head>")[0]  # ... and not those only another page used
+    head, body = text.split("</head>")
+    assert '<style id="MJX-SVG-styles">' in head
+    assert 'mjx-container[jax="SVG"] use {' in head  # the glyphs' hairline stroke, on what the page has
+    # each formula is an SVG drawing; its characters are references to glyphs drawn once, atop the body
+    assert text.count('<svg id="MJX-SVG-global-cache"') == 1
+    assert body.startswith('<body>\n<svg id="MJX-SVG-global-cache"')
+    glyphs = re.findall(r'<path id="([^"]+)"', body)
+    used = re.findall(r'<use xlink:href="#([^"]+)"', body)
+    assert len(glyphs) == len(set(glyphs)) and set(used) == set(glyphs), (glyphs, used)
+    assert "MJX-TEX-D-1D53C" in glyphs  # the page's glyphs are those it uses (a blackboard E) ...
+    plain = local_mathjax.typeset({page: _page(INLINE.format("x"))})[page]
+    assert re.findall(r'<path id="([^"]+)"', plain) == ["MJX-TEX-I-1D465"]  # ... and not another page's
+    # no fonts, and none of the marks MathJax's in-browser explorer reads
+    assert "@font-face" not in text and "woff" not in text
+    assert "data-c=" not in body and "data-mml-node" not in body
     # a page an incremental build did not write again is typeset already: a second pass leaves it as it is
     assert local_mathjax._formulas(text) == []
-    assert local_mathjax.typeset({page: text}, fonts)[page] == text
+    assert local_mathjax.typeset({page: text})[page] == text
+
+
+def test_the_stylesheets_marks_of_tables_stay(mathjax, tmp_path):
+    page = tmp_path / "page.html"
+    align = NOWRAP.format("\\begin{align}a &amp;= b\\\\ c &amp;= d\\end{align}")
+    text = local_mathjax.typeset({page: _page(align)})[page]
+    assert 'data-mml-node="mtable"' in text and 'g[data-mml-node="mtable"]' in text.split("</head>")[0]
 
 
 def test_a_tex_error_fails_the_build_and_names_the_page_and_the_formula(mathjax, tmp_path):
     bad = tmp_path / "bad.html"
     with pytest.raises(ExtensionError, match=r"(?s)bad\.html: Undefined control sequence \\zorp"):
-        local_mathjax.typeset({bad: _page(INLINE.format("x"), INLINE.format("\\zorp{x}"))}, tmp_path)
+        local_mathjax.typeset({bad: _page(INLINE.format("x"), INLINE.format("\\zorp{x}"))})
     with pytest.raises(ExtensionError, match=r"(?s)bad\.html: Missing close brace"):
-        local_mathjax.typeset({bad: _page(INLINE.format("\\frac{1}{2"))}, tmp_path)
+        local_mathjax.typeset({bad: _page(INLINE.format("\\frac{1}{2"))})
 
 
 def test_without_npm_the_message_says_what_to_install(monkeypatch, tmp_path):

@@ -215,9 +215,23 @@ def test_intro_page_loads_without_errors(site, server, browser):
 
 
 # -- Math renders without a network and without MathJax's script (issues 12, 18) ----------------------
-# book/_ext/local_mathjax.py typesets every formula at build time; the page loads MathJax's fonts from
-# the site and no script for its math. Every request that is not to the local server is refused, as
-# for a reader offline.
+# book/_ext/local_mathjax.py typesets every formula at build time into SVG, each character a reference to
+# a glyph the page draws once: the page loads no script and no font for its math. Every request that is
+# not to the local server is refused, as for a reader offline.
+
+# For each formula: how many glyph references it has, how many of them point at no glyph of the page, and,
+# where it is shown (the page's own table of contents is hidden on a narrow screen), whether it has a size
+# and how many references draw nothing (an empty box where a character should be).
+GLYPHS = """() => [...document.querySelectorAll('.math mjx-container > svg')].map(svg => {
+  const uses = [...svg.querySelectorAll('use')];
+  const target = use => document.getElementById(use.getAttribute('xlink:href').slice(1));
+  const missing = uses.filter(use => !target(use) || target(use).closest('#MJX-SVG-global-cache') === null);
+  const shown = svg.getClientRects().length > 0;
+  const drawn = use => { const box = use.getBBox(); return box.width > 0 || box.height > 0; };
+  const blank = uses.filter(use => shown && target(use) && target(use).getAttribute('d') && !drawn(use));
+  const box = svg.getBoundingClientRect();
+  return [uses.length, missing.length, blank.length, shown ? box.width > 0 && box.height > 0 : null];
+})"""
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -244,17 +258,22 @@ def test_formulas_render_offline(site, server, browser, chapter):
     raw = page.locator(".math:not(:has(mjx-container))")
     assert raw.count() == 0, f"{raw.count()} of {formulas.count()} formulas on {chapter} are raw TeX, e.g. " \
         f"{raw.first.inner_text()[:80]!r}"
-    assert page.locator("mjx-merror").count() == 0, f"TeX errors on {chapter}: " \
-        f"{page.locator('mjx-merror').all_inner_texts()[:3]}"
+    errors = page.locator(".math [data-mml-node='merror']")
+    assert errors.count() == 0, f"TeX errors on {chapter}: {errors.all_inner_texts()[:3]}"
     # a screen reader gets each formula as MathML
     assert page.locator(".math mjx-container mjx-assistive-mml math").count() == formulas.count()
-    # the glyphs are drawn in MathJax's fonts, served by the site: every one the page uses arrives
+    # each formula is a drawing of some size, and every character in it is a glyph the page holds and draws
+    drawings = page.evaluate(GLYPHS)
+    assert len(drawings) == formulas.count(), f"{formulas.count()} formulas on {chapter}, {len(drawings)} drawn"
+    assert any(sized is not None for *_, sized in drawings), f"no formula on {chapter} is shown"
+    assert all(uses > 0 and sized is not False for uses, _, _, sized in drawings), \
+        f"empty formulas on {chapter}: {drawings}"
+    assert sum(missing for _, missing, _, _ in drawings) == 0, f"characters without a glyph on {chapter}"
+    assert sum(blank for _, _, blank, _ in drawings) == 0, f"glyphs drawn as nothing on {chapter}"
+    # and no font is needed for them
     page.evaluate("() => document.fonts.ready")
-    fonts = page.evaluate("() => [...document.fonts].filter(f => f.family.startsWith('MJX'))"
-                          ".map(f => [f.family, f.status])")
-    assert fonts, f"{chapter} declares none of MathJax's fonts"
-    assert [f for f in fonts if f[1] == "error"] == [], f"fonts that did not load on {chapter}: {fonts}"
-    assert any(status == "loaded" for _, status in fonts), f"{chapter} drew no glyph in MathJax's fonts"
+    fonts = page.evaluate("() => [...document.fonts].filter(f => f.family.startsWith('MJX')).map(f => f.family)")
+    assert fonts == [], f"{chapter} declares MathJax fonts: {fonts}"
     assert not refused and not failed, f"{chapter} asked for {refused} (refused) and {failed} (failed)"
     context.close()
 
@@ -443,6 +462,7 @@ def test_printed_tables_keep_their_rows_on_a_phone(site, server, browser, chapte
         """)
     assert not broken, f"{len(broken)} printed blocks on {chapter} wrap at phone width, e.g. {broken[:2]}"
     page.close()
+
 
 
 # -- Each claim is linked to its check, and the link leads there (issue 17) ------------------------------

@@ -4,11 +4,14 @@ Sphinx writes each formula as TeX (``\\(...\\)`` or ``\\[...\\]``) and loads Mat
 typeset it in the reader's browser: offline that shows raw TeX, and online it costs every chapter
 page 1.2 MB of script before its formulas appear. Instead, once the HTML builder has written the
 site, this extension typesets every formula with MathJax (the npm registry's ``mathjax``
-package, ``VERSION``) under Node.js (``prerender_math.js``) and writes MathJax's own HTML output
-into the page, with the stylesheet that output needs; the page then loads no script for its math,
-only MathJax's fonts from ``_static/mathjax``, which the site carries. Each formula keeps a MathML
-copy for screen readers (MathJax's assistive MathML). A TeX error, an undefined macro included,
-fails the build, naming the page and the formula.
+package, ``VERSION``) under Node.js (``prerender_math.js``) and writes MathJax's SVG output into the
+page: each formula an inline ``<svg>``, each character a reference to a glyph drawn once per page in
+a hidden ``<svg>`` at the top of the body, and a small stylesheet in the ``<head>``. The page then loads
+no script and no font for its math. (MathJax's other output, HTML drawn in its web fonts, costs the
+reader's browser more style and layout work, and a font file for each kind of character a page uses.)
+The drawings are sized in the surrounding text's ex, so a formula's letters are as tall as the text's.
+Each formula keeps a MathML copy for screen readers (MathJax's assistive MathML). A TeX error, an
+undefined macro included, fails the build, naming the page and the formula.
 
 The first build fetches MathJax with ``npm pack`` into a cache folder (``AECOURSE_MATHJAX``, default
 ``~/.cache/aecourse/mathjax-VERSION-prerender``); later builds need no network, but every build needs
@@ -34,7 +37,8 @@ VERSION = "3.2.2"
 NODE_MAIN = Path("es5") / "node-main.js"  # MathJax's entry point for Node.js, in the cache folder
 # MathJax's components that prerender_math.js loads (and what they load), not its browser bundles
 COMPONENTS = ("adaptors", "input", "output", "a11y")
-FONTS = Path("mathjax") / "output" / "chtml" / "fonts" / "woff-v2"  # under _static/: the site's only MathJax files
+LICENSE = Path("mathjax") / "LICENSE"  # under _static/: MathJax's licence, for the glyphs the pages carry
+ENV_VERSION = 2  # a page typeset by another version of this extension (1: HTML and fonts) is written afresh
 SCRIPT = Path(__file__).with_name("prerender_math.js")
 
 # What sphinx.ext.mathjax writes: an inline formula, and a display formula (with its number, if any).
@@ -51,7 +55,8 @@ def cache_folder() -> Path:
 
 
 def _complete(folder: Path) -> bool:
-    return (folder / NODE_MAIN).is_file() and (folder / "static" / FONTS).is_dir()
+    return all((folder / part).is_file() for part in (NODE_MAIN, Path("es5") / "output" / "svg.js",
+                                                       Path("static") / LICENSE))
 
 
 def fetch(folder: Path) -> None:
@@ -60,7 +65,8 @@ def fetch(folder: Path) -> None:
     if npm is None:
         raise ExtensionError(f"MathJax {VERSION}, which typesets the site's formulas, is not in {folder} and "
                              "`npm` is not installed: install Node.js and npm (apt-get install npm), or set "
-                             "AECOURSE_MATHJAX to a folder that holds it (es5/node-main.js and static/mathjax)")
+                             "AECOURSE_MATHJAX to a folder that holds it (es5/node-main.js, es5/output/svg.js "
+                             "and static/mathjax/LICENSE)")
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".mathjax-") as tmp:
         run = subprocess.run([npm, "pack", f"mathjax@{VERSION}", "--pack-destination", tmp, "--silent"],
@@ -76,9 +82,9 @@ def fetch(folder: Path) -> None:
         shutil.copy(es5 / "node-main.js", staged / NODE_MAIN)
         for name in COMPONENTS:
             shutil.copytree(es5 / name, staged / "es5" / name,
-                            ignore=lambda d, names: {n for n in names if n.startswith("svg")})
-        shutil.copytree(es5 / "output" / "chtml" / "fonts" / "woff-v2", staged / "static" / FONTS)
-        shutil.copy(Path(tmp) / "package" / "LICENSE", staged / "static" / "mathjax" / "LICENSE")
+                            ignore=lambda d, names: {n for n in names if n.startswith("chtml")})
+        (staged / "static" / LICENSE).parent.mkdir(parents=True)
+        shutil.copy(Path(tmp) / "package" / "LICENSE", staged / "static" / LICENSE)
         if folder.exists() and not _complete(folder):  # half a copy, or something else: set it aside
             shutil.rmtree(folder, ignore_errors=True)
         try:
@@ -96,7 +102,7 @@ def add_mathjax(app, config) -> None:
     if shutil.which("node") is None:
         raise ExtensionError("the book typesets its formulas with Node.js at build time, and `node` is not "
                              "installed: install Node.js (apt-get install nodejs)")
-    config.html_static_path = [*config.html_static_path, str(folder / "static")]  # fonts into _static/mathjax
+    config.html_static_path = [*config.html_static_path, str(folder / "static")]  # _static/mathjax/LICENSE
     # Sphinx writes the formulas as MathJax expects them, but adds no MathJax script: they are typeset here.
     config.html_math_renderer = "prerendered"
 
@@ -122,8 +128,11 @@ def _filler(parts):
     return put
 
 
-def typeset(pages: dict[Path, str], fonts: Path) -> dict[Path, str]:
-    """Each page's text with its formulas typeset, and the stylesheet they need in its <head>."""
+BODY = re.compile(r"<body\b[^>]*>")
+
+
+def typeset(pages: dict[Path, str]) -> dict[Path, str]:
+    """Each page's text with its formulas typeset, their glyphs atop its <body>, their stylesheet in its <head>."""
     order = [page for page, text in pages.items() if _formulas(text)]
     request = [{"page": str(page), "formulas": _formulas(pages[page])} for page in order]
     if not request:
@@ -135,8 +144,11 @@ def typeset(pages: dict[Path, str], fonts: Path) -> dict[Path, str]:
     out = dict(pages)
     for page, rendered in zip(order, json.loads(run.stdout), strict=True):
         text = MATH.sub(_filler(iter(rendered["html"])), pages[page])
-        root = os.path.relpath(fonts, page.parent).replace(os.sep, "/")
-        style = '<style id="MJX-CHTML-styles">' + rendered["css"].replace("@FONTS@", root) + "</style>"
+        body = BODY.search(text)
+        if body is None:
+            raise ExtensionError(f"{page} has formulas but no <body> to put their glyphs in")
+        text = text[:body.end()] + "\n" + rendered["glyphs"] + text[body.end():]
+        style = '<style id="MJX-SVG-styles">' + rendered["css"] + "</style>"
         out[page] = text.replace("</head>", style + "\n</head>", 1)
     return out
 
@@ -147,7 +159,7 @@ def typeset_site(app, exception) -> None:
     outdir = Path(app.outdir)
     pages = {page: page.read_text(encoding="utf-8") for page in outdir.rglob("*.html")
              if "_static" not in page.relative_to(outdir).parts}
-    for page, text in typeset(pages, outdir / "_static" / FONTS).items():
+    for page, text in typeset(pages).items():
         if text != pages[page]:
             page.write_text(text, encoding="utf-8")
 
@@ -158,4 +170,5 @@ def setup(app):
     app.add_html_math_renderer("prerendered", (mathjax.html_visit_math, None),
                                (mathjax.html_visit_displaymath, None))
     app.connect("build-finished", typeset_site)
-    return {"version": VERSION, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": VERSION, "env_version": ENV_VERSION, "parallel_read_safe": True,
+            "parallel_write_safe": True}

@@ -1,10 +1,23 @@
-// TeX to HTML at build time, so that a page shows its formulas without running MathJax.
+// TeX to SVG at build time, so that a page shows its formulas without running MathJax.
 // Called by local_mathjax.py:  node prerender_math.js NODE_MAIN ES5_FOLDER < pages.json > rendered.json
 // pages.json: [{"page": name, "formulas": [{"tex": "...", "display": true|false}, ...]}, ...]
-// rendered.json: [{"page": name, "css": "...", "html": ["<mjx-container ...>", ...]}, ...] in the same order.
-// The CSS's font addresses start with @FONTS@ (the caller puts in the page's path to the fonts).
+// rendered.json: [{"page": name, "css": "...", "glyphs": "<svg ...>", "html": ["<mjx-container ...>", ...]},
+// ...] in the same order. Each formula is an <svg> whose characters are <use> references to the page's
+// `glyphs` (one hidden <svg> of paths, each character the page uses drawn once), so a page needs no font.
 // A TeX error (an undefined macro included) stops the build: it prints the page and the formula.
 const path = require("path");
+
+// MathJax marks every SVG node with its MathML element and every glyph with its character, for its
+// in-browser explorer; a static page has none, and on a page of formulas they are a tenth of the HTML.
+// The stylesheet does use the marks of tables and errors, so those stay; its one rule on the characters'
+// mark (a hairline stroke that makes them as dark as the font's) is put on every glyph reference instead.
+const unused = (svg) => svg.replace(/ data-c="[^"]*"/g, "")
+  .replace(/ data-mml-node="(?!mtable"|merror")[^"]*"/g, "");
+const GLYPH_RULE = 'mjx-container[jax="SVG"] path[data-c], mjx-container[jax="SVG"] use[data-c]';
+function stylesheet(css) {
+  if (!css.includes(GLYPH_RULE)) throw new Error(`MathJax's stylesheet has no rule ${GLYPH_RULE}`);
+  return css.replace(GLYPH_RULE, 'mjx-container[jax="SVG"] use');
+}
 
 const [nodeMain, es5] = process.argv.slice(2);
 let input = "";
@@ -14,28 +27,31 @@ process.stdin.on("end", () => {
   require(path.resolve(nodeMain)).init({
     loader: {
       paths: {mathjax: path.resolve(es5)},
-      load: ["adaptors/liteDOM", "input/tex-full", "output/chtml", "a11y/assistive-mml"],
+      load: ["adaptors/liteDOM", "input/tex-full", "output/svg", "a11y/assistive-mml"],
       versionWarnings: false,
     },
     // noundefined would draw an unknown macro as red text; without it, it is an error.
     tex: {packages: {"[-]": ["noundefined"]}, formatError: (jax, error) => { throw error; }},
-    chtml: {fontURL: "@FONTS@"},
+    svg: {fontCache: "global"},
     startup: {typeset: false},
   }).then((MathJax) => {
     const adaptor = MathJax.startup.adaptor;
+    const output = MathJax.startup.output;
     const errors = [];
     const out = JSON.parse(input).map(({page, formulas}) => {
-      MathJax.startup.output.clearCache();  // each page's stylesheet holds only what that page uses
-      MathJax.startup.output.styles = null;
+      output.clearFontCache();  // each page's glyphs are only those that page uses
       const html = formulas.map(({tex, display}) => {
         try {
-          return adaptor.outerHTML(MathJax.tex2chtml(tex, {display}));
+          return unused(adaptor.outerHTML(MathJax.tex2svg(tex, {display})));
         } catch (error) {
           errors.push(`${page}: ${error.message} in ${JSON.stringify(tex)}`);
           return "";
         }
       });
-      return {page, css: adaptor.textContent(MathJax.chtmlStylesheet()), html};
+      // what MathJax puts into a page it typesets in the browser: one hidden <svg> holding the glyphs
+      const glyphs = '<svg id="MJX-SVG-global-cache" xmlns="http://www.w3.org/2000/svg" style="display: none">'
+        + unused(adaptor.outerHTML(output.fontCache.getCache())) + "</svg>";
+      return {page, css: stylesheet(adaptor.textContent(MathJax.svgStylesheet())), glyphs, html};
     });
     if (errors.length) {
       process.stderr.write(errors.join("\n") + "\n");
@@ -43,7 +59,7 @@ process.stdin.on("end", () => {
     }
     process.stdout.write(JSON.stringify(out));
   }).catch((error) => {
-    process.stderr.write(`MathJax did not start: ${error.stack || error}\n`);
+    process.stderr.write(`MathJax failed: ${error.stack || error}\n`);
     process.exit(2);
   });
 });
