@@ -464,6 +464,25 @@ def test_printed_tables_keep_their_rows_on_a_phone(site, server, browser, chapte
     page.close()
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_formula_is_cut_off_on_a_phone(site, server, browser, chapter):
+    """A formula is one drawing that cannot break over lines. The theme clips an inline formula at the width of
+    its line, so on a phone each one must fit; a display formula wider than the column scrolls in its box."""
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    page.goto(f"{server}/{chapter}.html", wait_until="load")
+    cut = page.evaluate("""() => [...document.querySelectorAll('.math mjx-container > svg')]
+        .filter(svg => svg.getClientRects().length)  // shown without opening anything
+        .map(svg => {
+            let box = svg.parentElement;  // the nearest box that clips or scrolls what overflows it
+            while (getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+            const scrolls = ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
+            const over = svg.getBoundingClientRect().right - box.getBoundingClientRect().right;
+            return [scrolls, Math.round(over), svg.parentElement.querySelector('math').textContent.slice(0, 60)];
+        })
+        .filter(([scrolls, over]) => !scrolls && over > 0.5)""")
+    assert not cut, f"{len(cut)} formulas on {chapter} are cut off at a phone's width, e.g. {cut[:3]}"
+    page.close()
+
 
 # -- Each claim is linked to its check, and the link leads there (issue 17) ------------------------------
 
