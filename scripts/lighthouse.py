@@ -11,7 +11,12 @@ or ``AECOURSE_LIGHTHOUSE``) with its default mobile settings (simulated slow 4G 
 in Debian's chromium (``CHROME_PATH``, default /usr/bin/chromium), and prints one row a page:
 the HTML's size on disk, what the page transfers at load and how much of it is images, the
 performance score, first and largest contentful paint, and the accessibility score. With
-``--runs N`` each page is measured N times and the median run (by performance) is reported.
+``--runs N`` every page is measured once a round, N rounds, and each page's median run (by performance)
+is reported with its range. Beside the bibliography (the theme's own near-empty page, the floor the
+chapters are held to), each page also gets the median and range of its differences from that page
+measured in the same round: headless Chrome sometimes holds back a page's first frame for up to a
+second (GoogleChrome/lighthouse#17148), on any page, so scores jump between runs, and pairing by round
+keeps a slow spell of the machine from falling on some pages only.
 The table is also written to ``<site>/../lighthouse/summary.md`` with each run's JSON report.
 """
 
@@ -29,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VERSION = "12.2.3"
 SERVER = Path(__file__).with_name("serve_h2.js")  # run under node
 # the local server's certificate is self-signed
+FLOOR = "book/references"  # the bibliography: the theme's own near-empty page, the floor a chapter is held to
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
                 "--disable-component-update --no-first-run --disable-sync --ignore-certificate-errors")
 
@@ -110,29 +116,49 @@ def main() -> None:
     out = site.parent / "lighthouse"
     out.mkdir(exist_ok=True)
     server, base = serve(site, out)
-    rows = []
+    chosen = [page for page in pages() if not args.pages or any(p in page for p in args.pages)]
+    runs = {page: [] for page in chosen}
     try:
-        for page in pages():
-            if args.pages and not any(p in page for p in args.pages):
-                continue
-            html = site / f"{page}.html"
-            runs = [measure(cli, f"{base}/{page}.html", out / f"{Path(page).name}-{i}.json")
-                    for i in range(args.runs)]
-            runs.sort(key=lambda r: r["performance"])
-            best = runs[len(runs) // 2]
-            spread = f" ({min(r['performance'] for r in runs)}-{max(r['performance'] for r in runs)})" \
-                if args.runs > 1 else ""
-            rows.append(f"| {page} | {html.stat().st_size / 1e3:,.0f} | {best['transferred'] / 1e3:,.0f} | "
-                        f"{best['images'] / 1e3:,.0f} | {best['performance']}{spread} | {best['fcp']:.1f} | "
-                        f"{best['lcp']:.1f} | {best['accessibility']} |")
-            print(rows[-1], flush=True)
+        # round after round over every page, so that a slow spell of the machine falls on all pages alike
+        for i in range(args.runs):
+            for page in chosen:
+                runs[page].append(measure(cli, f"{base}/{page}.html", out / f"{Path(page).name}-{i}.json"))
+                print(f"run {i + 1}/{args.runs} {page}: {runs[page][-1]['performance']}", file=sys.stderr, flush=True)
     finally:
         server.kill()
+    floor = runs[FLOOR] if FLOOR in runs and len(runs) > 1 else None
+    rows = [row(site, page, runs[page], floor) for page in chosen]
     head = ("| page | HTML KB | transferred at load KB (gzip) | of it images KB | performance | "
-            "first contentful paint s | largest contentful paint s | accessibility |\n" + "|---" * 8 + "|")
-    table = "\n".join([head, *rows])
+            "first contentful paint s | largest contentful paint s | accessibility, lowest run |")
+    if floor is not None:
+        head += " performance − the bibliography's, per round | FCP − the bibliography's s, per round |"
+    table = "\n".join([head, "|---" * (head.count("|") - 1) + "|", *rows])
     (out / "summary.md").write_text(table + "\n")
     print("\n" + table)
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def row(site: Path, page: str, runs: list[dict], floor: list[dict] | None) -> str:
+    """One page's row: its median run by performance (with the range over runs), and, beside the
+    bibliography's, the median of its differences from that page measured in the same round."""
+    best = sorted(runs, key=lambda r: r["performance"])[len(runs) // 2]
+    spread = f" ({min(r['performance'] for r in runs)}-{max(r['performance'] for r in runs)})" if len(runs) > 1 else ""
+    cells = [page, f"{(site / f'{page}.html').stat().st_size / 1e3:,.0f}", f"{best['transferred'] / 1e3:,.0f}",
+             f"{best['images'] / 1e3:,.0f}", f"{best['performance']}{spread}", f"{best['fcp']:.1f}",
+             f"{best['lcp']:.1f}", f"{min(r['accessibility'] for r in runs)}"]
+    if floor is not None and page != FLOOR:
+        gaps = [r["performance"] - f["performance"] for r, f in zip(runs, floor, strict=True)]
+        fcp = [r["fcp"] - f["fcp"] for r, f in zip(runs, floor, strict=True)]
+        cells += [f"{median(gaps):+g} ({min(gaps):+d} to {max(gaps):+d})",
+                  f"{median(fcp):+.1f} ({min(fcp):+.1f} to {max(fcp):+.1f})"]
+    elif floor is not None:
+        cells += ["", ""]
+    return "| " + " | ".join(cells) + " |"
 
 
 if __name__ == "__main__":
