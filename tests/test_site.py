@@ -210,6 +210,10 @@ def test_intro_page_loads_without_errors(site, server, browser):
     page.goto(f"{server}/book/intro.html", wait_until="load")
     assert "Autoencoders, hands-on" in page.title()
     assert page.locator("img[src*='cover']").count() == 1
+    # the page names its icon, so a browser does not ask the server for /favicon.ico, which is not there
+    icon = page.locator("link[rel='icon']")
+    assert icon.count() == 1, "the page names no icon"
+    assert page.request.get(icon.evaluate("link => link.href")).status == 200
     assert errors == []
     page.close()
 
