@@ -127,3 +127,39 @@ def test_the_colour_mode_is_the_one_the_theme_script_will_set():
     for (saved, dark), (mode, theme) in got.items():
         want = (saved, saved) if saved in ("light", "dark") else ("auto", "dark" if dark else "light")
         assert (mode, theme) == want, f"saved {saved!r}, system dark {dark}: got {(mode, theme)}, want {want}"
+
+
+THEME = Path(__import__("pydata_sphinx_theme").__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+
+
+def _site_with_icons(tmp_path: Path, page: str) -> Path:
+    shutil.copytree(THEME / "vendor" / "fontawesome" / "webfonts", tmp_path / lean_pages.ICON_FONTS)
+    (tmp_path / lean_pages.THEME_CSS).parent.mkdir(parents=True)
+    shutil.copy(THEME / "styles" / "pydata-sphinx-theme.css", tmp_path / lean_pages.THEME_CSS)
+    (tmp_path / "page.html").write_text(page)
+    return tmp_path
+
+
+def test_the_icon_fonts_keep_only_the_icons_the_site_names(tmp_path):
+    from fontTools.ttLib import TTFont
+    site = _site_with_icons(tmp_path, '<i class="fa-solid fa-bars"></i><span class="fab fa-github"></span>'
+                                      '<i class="fas fa-search"></i>')  # an alias of fa-magnifying-glass
+    (site / "_static" / "menu.js").write_text('button.className = "fa-solid fa-xmark";')  # named by a script
+    fonts = site / lean_pages.ICON_FONTS
+    before = {path.name: path.stat().st_size for path in fonts.iterdir()}
+    kept = lean_pages.cut_icon_fonts(site)
+    assert kept == {0xF0C9, 0xF09B, 0xF002, 0xF00D}
+    solid, brands = TTFont(fonts / "fa-solid-900.woff2"), TTFont(fonts / "fa-brands-400.woff2")
+    assert solid.flavor == brands.flavor == "woff2" and TTFont(fonts / "fa-solid-900.ttf").flavor is None
+    assert set(solid.getBestCmap()) == {0xF0C9, 0xF002, 0xF00D}
+    assert set(brands.getBestCmap()) == {0xF09B}
+    for path in fonts.iterdir():
+        assert path.stat().st_size < before[path.name] / 10, path.name
+    lean_pages.cut_icon_fonts(site)  # a second build's pass changes nothing
+    assert set(TTFont(fonts / "fa-solid-900.woff2").getBestCmap()) == {0xF0C9, 0xF002, 0xF00D}
+
+
+def test_a_site_that_names_no_icon_stops_the_build_rather_than_losing_every_icon(tmp_path):
+    from sphinx.errors import ExtensionError
+    with pytest.raises(ExtensionError, match="no Font Awesome icon"):
+        lean_pages.cut_icon_fonts(_site_with_icons(tmp_path, "<p>no icons</p>"))

@@ -238,6 +238,13 @@ GLYPHS = """() => [...document.querySelectorAll('.math mjx-container > svg')].ma
 })"""
 
 
+@functools.cache
+def icon_font(site: Path, name: str) -> set[int]:
+    """The characters of one of the site's Font Awesome woff2 files."""
+    from fontTools.ttLib import TTFont
+    return set(TTFont(site / "_static" / "vendor" / "fontawesome" / "webfonts" / f"{name}.woff2").getBestCmap())
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_formulas_render_offline(site, server, browser, chapter):
     context = browser.new_context()
@@ -400,6 +407,16 @@ def test_page_works_without_the_theme_scripts_it_never_used(site, server, browse
     awesome = page.evaluate("() => [...document.fonts].filter(f => f.family.includes('Font Awesome'))"
                             ".map(f => f.status)")
     assert "loaded" in awesome, f"Font Awesome's font did not load on {chapter}: {awesome}"
+    # lean_pages cut the icon fonts to the icons the site names: every icon of the page, shown or not (the
+    # other colour mode's, the narrow screen's), still finds its character in the font file it is drawn from
+    drawn = page.evaluate("""() => [...document.querySelectorAll("[class*='fa-']")].map(i => {
+        const style = getComputedStyle(i, '::before');
+        return [i.className, style.fontFamily, style.fontWeight, style.content.codePointAt(1)]; })
+        .filter(([, family]) => family.includes('Font Awesome'))""")
+    assert drawn
+    for name, family, weight, character in drawn:
+        file = "fa-brands-400" if "Brands" in family else {"900": "fa-solid-900", "400": "fa-regular-400"}[weight]
+        assert character in icon_font(site, file), f"{chapter}: the icon {name} has no character in {file}"
     # the deferred scripts ran: a copy button on every code block, the colour mode switches
     code = page.locator("div.highlight pre")
     assert page.locator("div.highlight button.copybtn").count() == code.count() >= 1
