@@ -44,6 +44,7 @@ Every rewrite is checked by the site tests (tests/test_site.py): no script error
 copy buttons and folded solutions working, the code still coloured. Running it twice changes nothing more.
 """
 
+import logging
 import re
 from pathlib import Path
 
@@ -142,6 +143,7 @@ def cut_icon_fonts(outdir: Path) -> set[int]:
     if not keep:
         raise ExtensionError(f"lean_pages found no Font Awesome icon named in {outdir}: is {THEME_CSS} the "
                              "theme's stylesheet still?")
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # not a line of INFO per table of every font
     for path in sorted(fonts.glob("*.woff2")) + sorted(fonts.glob("*.ttf")):
         font = TTFont(path)
         options = subset.Options()
