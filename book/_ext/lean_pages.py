@@ -34,11 +34,11 @@ this extension rewrites every page but the search page:
 
 7. **Icon fonts cut to the icons the site shows.** The theme's stylesheet draws its icons in Font
    Awesome's web fonts, 157 KB (solid) and 118 KB (brands) of woff2 for the dozen icons of the header.
-   The request for them starts with the first layout, and Lighthouse's simulated load counts them before
-   the first paint whenever they start a few milliseconds before it: the same page then scored 100 or 91.
-   A phone downloads them on a first visit in any case. Each font file is cut down (``fontTools``) to the
-   characters of the ``fa-`` names found in the site's pages and scripts, mapped to characters through
-   the theme's stylesheet, and written again in its own format.
+   They are requested at the first layout, within milliseconds of the first paint, and Lighthouse's
+   simulated load counted them into the first paint in some runs and not in others, which moved a page's
+   score by several points from run to run. A phone downloads them on a first visit in any case. Each
+   font file is cut down (``fontTools``) to the characters of the ``fa-`` names found in the site's pages
+   and scripts, mapped to characters through the theme's stylesheet, and written again in its own format.
 
 Every rewrite is checked by the site tests (tests/test_site.py): no script error, the icons drawn, the
 copy buttons and folded solutions working, the code still coloured. Running it twice changes nothing more.
