@@ -21,6 +21,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from lean_pages import ICON_FONTS  # noqa: E402  (where lean_pages cuts the icon fonts)
+
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 BRANCH = CONFIG["repository"]["branch"]
@@ -242,7 +245,7 @@ GLYPHS = """() => [...document.querySelectorAll('.math mjx-container > svg')].ma
 def icon_font(site: Path, name: str) -> set[int]:
     """The characters of one of the site's Font Awesome woff2 files."""
     from fontTools.ttLib import TTFont
-    return set(TTFont(site / "_static" / "vendor" / "fontawesome" / "webfonts" / f"{name}.woff2").getBestCmap())
+    return set(TTFont(site / ICON_FONTS / f"{name}.woff2").getBestCmap())
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
