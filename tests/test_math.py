@@ -66,6 +66,7 @@ def test_each_formula_is_typeset_with_mathml_and_the_page_gets_its_glyphs_and_st
     head, body = text.split("</head>")
     assert '<style id="MJX-SVG-styles">' in head
     assert 'mjx-container[jax="SVG"] use {' in head  # the glyphs' hairline stroke, on what the page has
+    assert "mjx-assistive-mml math, mjx-assistive-mml math * {\n  display: inline;" in head  # unseen: no MathML layout
     # each formula is an SVG drawing; its characters are references to glyphs drawn once, atop the body
     assert text.count('<svg id="MJX-SVG-global-cache"') == 1
     assert body.startswith('<body>\n<svg id="MJX-SVG-global-cache"')

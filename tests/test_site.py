@@ -274,8 +274,16 @@ def test_formulas_render_offline(site, server, browser, chapter):
         f"{raw.first.inner_text()[:80]!r}"
     errors = page.locator(".math [data-mml-node='merror']")
     assert errors.count() == 0, f"TeX errors on {chapter}: {errors.all_inner_texts()[:3]}"
-    # a screen reader gets each formula as MathML
+    # a screen reader gets each formula as MathML: in the page, and in the browser's accessibility tree
+    # (laid out as plain text, not as MathML: local_mathjax), every formula not folded away or hidden
     assert page.locator(".math mjx-container mjx-assistive-mml math").count() == formulas.count()
+    shown = page.evaluate("""() => [...document.querySelectorAll('.math mjx-assistive-mml math')]
+        .filter(math => math.checkVisibility({visibilityProperty: true})).length""")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Accessibility.enable")  # without it the tree can come back half built
+    tree = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    exposed = [node for node in tree if not node.get("ignored") and node.get("role", {}).get("value") == "MathMLMath"]
+    assert len(exposed) == shown >= 1, f"{chapter}: {shown} formulas shown, {len(exposed)} given to screen readers"
     # each formula is a drawing of some size, and every character in it is a glyph the page holds and draws
     drawings = page.evaluate(GLYPHS)
     assert len(drawings) == formulas.count(), f"{formulas.count()} formulas on {chapter}, {len(drawings)} drawn"

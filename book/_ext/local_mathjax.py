@@ -10,7 +10,8 @@ a hidden ``<svg>`` at the top of the body, and a small stylesheet in the ``<head
 no script and no font for its math. (MathJax's other output, HTML drawn in its web fonts, costs the
 reader's browser more style and layout work, and a font file for each kind of character a page uses.)
 The drawings are sized in the surrounding text's ex, so a formula's letters are as tall as the text's.
-Each formula keeps a MathML copy for screen readers (MathJax's assistive MathML). A TeX error, an
+Each formula keeps a MathML copy for screen readers (MathJax's assistive MathML), laid out as plain
+text: Chrome would typeset it too, unseen, a third of the VAE chapter's layout. A TeX error, an
 undefined macro included, fails the build, naming the page and the formula.
 
 The first build fetches MathJax with ``npm pack`` into a cache folder (``AECOURSE_MATHJAX``, default
@@ -38,7 +39,8 @@ NODE_MAIN = Path("es5") / "node-main.js"  # MathJax's entry point for Node.js, i
 # MathJax's components that prerender_math.js loads (and what they load), not its browser bundles
 COMPONENTS = ("adaptors", "input", "output", "a11y")
 LICENSE = Path("mathjax") / "LICENSE"  # under _static/: MathJax's licence, for the glyphs the pages carry
-ENV_VERSION = 2  # a page typeset by another version of this extension (1: HTML and fonts) is written afresh
+ENV_VERSION = 3  # a page typeset by another version of this extension (1: HTML and fonts; 2: MathML laid out as
+# MathML) is written afresh
 SCRIPT = Path(__file__).with_name("prerender_math.js")
 
 # What sphinx.ext.mathjax writes: an inline formula, and a display formula (with its number, if any).
