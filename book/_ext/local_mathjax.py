@@ -11,7 +11,7 @@ no script and no font for its math. (MathJax's other output, HTML drawn in its w
 reader's browser more style and layout work, and a font file for each kind of character a page uses.)
 The drawings are sized in the surrounding text's ex, so a formula's letters are as tall as the text's.
 Each formula keeps a MathML copy for screen readers (MathJax's assistive MathML), laid out as plain
-text: Chrome would typeset it too, unseen, a third of the VAE chapter's layout. A TeX error, an
+text: Chrome would otherwise typeset it too, unseen, for a third of the VAE chapter's layout. A TeX error, an
 undefined macro included, fails the build, naming the page and the formula.
 
 The first build fetches MathJax with ``npm pack`` into a cache folder (``AECOURSE_MATHJAX``, default

@@ -14,10 +14,11 @@ const path = require("path");
 const unused = (svg) => svg.replace(/ data-c="[^"]*"/g, "")
   .replace(/ data-mml-node="(?!mtable"|merror")[^"]*"/g, "");
 const GLYPH_RULE = 'mjx-container[jax="SVG"] path[data-c], mjx-container[jax="SVG"] use[data-c]';
-// The MathML copy is for screen readers, in a box clipped to nothing. Chrome typesets MathML as well,
-// each identifier in a mathematical italic of a math font it goes looking for: on the VAE chapter, with
-// the CPU slowed four times, a third of the page's layout (about 460 ms with it, 290 ms without). Laid out
-// as plain inline text it costs about 70 ms; its elements, and so what a screen reader is given, stay.
+// The MathML copy is for screen readers, in a box clipped to nothing. Chrome typesets MathML as well (its
+// own layout, a one-letter identifier turned into a mathematical italic character): on the VAE chapter,
+// with the CPU slowed four times, a third of the page's layout (about 460 ms with it, 290 ms without). Laid
+// out as plain inline text in the text's font it costs about 70 ms; its elements, and so what a screen
+// reader is given (the accessibility tree's MathML roles), stay.
 const PLAIN_MATHML = "\nmjx-assistive-mml math, mjx-assistive-mml math * {\n"
   + "  display: inline;\n  text-transform: none;\n  font: inherit;\n}\n";
 function stylesheet(css) {
